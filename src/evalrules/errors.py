@@ -1,0 +1,63 @@
+"""The one exception hierarchy of evalrules. Each class owns its CLI exit code."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .diagnostics import Diagnostic, Location
+
+
+class EvalrulesError(Exception):
+    """Base of every error evalrules raises on purpose."""
+
+    exit_code = 1
+
+
+class SchemeError(EvalrulesError, ValueError):
+    """A scheme that cannot be used; carries every diagnostic found."""
+
+    exit_code = 3
+
+    def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
+        self.diagnostics = tuple(diagnostics)
+        errors = [d for d in self.diagnostics if d.is_error]
+        first = errors[0] if errors else None
+        summary = f"{len(errors)} error(s) in scheme"
+        if first is not None:
+            summary += f"; first: {first.location}: {first.code} {first.message}"
+        super().__init__(summary)
+
+
+class FactsError(EvalrulesError, ValueError):
+    """Facts that do not match the scheme's declarations; carries every diagnostic found."""
+
+    exit_code = 4
+
+    def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
+        self.diagnostics = tuple(diagnostics)
+        first = self.diagnostics[0] if self.diagnostics else None
+        summary = f"{len(self.diagnostics)} problem(s) in facts"
+        if first is not None:
+            summary += f"; first: {first.location}: {first.code} {first.message}"
+        super().__init__(summary)
+
+
+class EvaluationError(EvalrulesError, ArithmeticError):
+    """A formula failed for one unit's facts (division by zero, a value outside its range)."""
+
+    exit_code = 5
+
+    def __init__(self, message: str, *, unit: str = "", node: str = "",
+                 location: Location | None = None) -> None:
+        self.unit = unit
+        self.node = node
+        self.location = location
+        where = f"{location}: " if location is not None and location.line else ""
+        who = f"unit {unit}: " if unit else ""
+        super().__init__(f"{where}{who}{message}")
+
+
+class UsageError(EvalrulesError):
+    """A request the library cannot serve as asked (an unknown unit or node)."""
+
+    exit_code = 2

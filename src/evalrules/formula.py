@@ -1,0 +1,624 @@
+"""The formula language: parse once, check against an allow-list, compile, evaluate.
+
+A formula is a Python-syntax expression restricted to arithmetic, comparisons, boolean logic,
+conditional expressions and calls of the functions in FUNCTION_NAMES. Parsing yields a
+`Formula` that knows the names it reads (with their columns) and holds a compiled code object,
+so no text is parsed per unit. `reference_evaluate` evaluates the same text with simpleeval;
+tests use it to check the compiled path.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import difflib
+import itertools
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from types import CodeType, MappingProxyType
+from typing import Any
+
+from .limits import DEFAULT_LIMITS, Limits
+from .numeric import CONTEXT, ZERO, NumericPolicy, to_decimal
+
+AGGREGATES = frozenset({"count", "sum", "avg", "min_of", "max_of", "any", "all"})
+SCALARS = frozenset({"min", "max", "abs", "clamp", "round", "floor", "ceil", "ratio", "band",
+                     "days", "date"})
+FUNCTION_NAMES = AGGREGATES | SCALARS
+# Keyword arguments each function accepts.
+KEYWORDS: dict[str, frozenset[str]] = {
+    "count": frozenset({"where"}), "sum": frozenset({"where"}),
+    "avg": frozenset({"where", "default"}), "min_of": frozenset({"where", "default"}),
+    "max_of": frozenset({"where", "default"}), "any": frozenset({"where"}),
+    "all": frozenset({"where"}), "round": frozenset({"places"}), "ratio": frozenset({"cap"}),
+    "band": frozenset({"default"}),
+}
+# (fewest, most) positional arguments; None: no upper bound.
+ARITY: dict[str, tuple[int, int | None]] = {
+    "count": (1, 1), "sum": (2, 2), "avg": (2, 2), "min_of": (2, 2), "max_of": (2, 2),
+    "any": (1, 1), "all": (1, 1), "min": (1, None), "max": (1, None), "abs": (1, 1),
+    "clamp": (3, 3), "round": (1, 2), "floor": (1, 1), "ceil": (1, 1), "ratio": (2, 3),
+    "band": (3, 4), "days": (2, 2), "date": (1, 1),
+}
+
+_REFUSED: dict[type, str] = {
+    ast.Attribute: "attribute access (a.b)",
+    ast.Subscript: "indexing (a[0])",
+    ast.ListComp: "comprehensions",
+    ast.SetComp: "comprehensions",
+    ast.DictComp: "comprehensions",
+    ast.GeneratorExp: "comprehensions",
+    ast.Lambda: "lambda",
+    ast.JoinedStr: "f-strings",
+    ast.FormattedValue: "f-strings",
+    ast.NamedExpr: "assignment (:=)",
+    ast.Starred: "unpacking (*a)",
+    ast.Dict: "mappings ({...})",
+    ast.Set: "sets ({...})",
+    ast.Await: "await",
+    ast.Yield: "yield",
+    ast.YieldFrom: "yield",
+    ast.Slice: "slices",
+}
+_CONSTANT_IDS = itertools.count()
+_BINOPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)
+_CMPOPS = (ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn)
+_UNARY = (ast.Not, ast.USub, ast.UAdd)
+
+
+@dataclass(frozen=True, slots=True)
+class FormulaProblem:
+    """One problem in a formula; `column` is 1-based within the formula text."""
+
+    kind: str  # a diagnostics name: formula-syntax, unknown-name, ...
+    message: str
+    column: int
+    hint: str = ""
+
+
+class FormulaRejected(Exception):
+    def __init__(self, problems: list[FormulaProblem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(p.message for p in problems))
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    """A `where=` condition, compiled, evaluated against each record of a list fact."""
+
+    text: str
+    code: CodeType
+    outer: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Formula:
+    text: str
+    code: CodeType = field(repr=False, compare=False)
+    names: frozenset[str]
+    name_columns: tuple[tuple[str, int], ...]
+    constants: Mapping[str, Any] = field(repr=False, compare=False)
+
+    def evaluate(self, globals_: dict[str, Any], values: Mapping[str, Any]) -> Any:
+        return eval(self.code, globals_, values)  # noqa: S307 - code built from a checked AST
+
+
+def _suggest(name: str, options: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(options), n=1, cutoff=0.7)
+    return f"did you mean `{close[0]}`?" if close else ""
+
+
+class _Checker(ast.NodeVisitor):
+    """Walks a parsed formula, collecting problems and the free names it reads."""
+
+    def __init__(self, known: Mapping[str, Any], fields: Mapping[str, Any] | None,
+                 list_fields: Mapping[str, Mapping[str, Any]], limits: Limits) -> None:
+        self.known = known
+        self.fields = fields
+        self.list_fields = list_fields
+        self.limits = limits
+        self.problems: list[FormulaProblem] = []
+        self.names: list[tuple[str, int]] = []
+        self.count = 0
+
+    def problem(self, kind: str, node: ast.AST, message: str, hint: str = "") -> None:
+        column = getattr(node, "col_offset", 0) + 1
+        self.problems.append(FormulaProblem(kind, message, column, hint))
+
+    def generic_visit(self, node: ast.AST) -> None:
+        self.count += 1
+        refused = _REFUSED.get(type(node))
+        if refused is not None:
+            self.problem("unsupported-syntax", node, f"{refused} is not part of the formula "
+                         f"language", "use the functions listed in docs/scheme-language.md")
+            return
+        allowed = (ast.Expression, ast.BoolOp, ast.BinOp, ast.UnaryOp, ast.IfExp, ast.Compare,
+                   ast.Call, ast.Constant, ast.Name, ast.Tuple, ast.List, ast.keyword, ast.Load,
+                   ast.And, ast.Or, *_BINOPS, *_CMPOPS, *_UNARY)
+        if not isinstance(node, allowed):
+            what = type(node).__name__
+            if isinstance(node, (ast.BitAnd, ast.BitOr, ast.BitXor, ast.LShift, ast.RShift,
+                                 ast.Invert, ast.MatMult)):
+                what = "bitwise operators"
+            elif isinstance(node, (ast.Is, ast.IsNot)):
+                what = "`is` comparisons (use ==)"
+            self.problem("unsupported-syntax", node,
+                         f"{what} is not part of the formula language",
+                         "see docs/scheme-language.md#formulas")
+            return
+        super().generic_visit(node)
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        self.count += 1
+        if node.value is None or isinstance(node.value, (bytes, complex)) or node.value is ...:
+            self.problem("unsupported-syntax", node, f"the constant {node.value!r} is not "
+                         "part of the formula language", "use numbers, text or true/false")
+
+    def visit_Name(self, node: ast.Name) -> None:
+        self.count += 1
+        name = node.id
+        if name in ("true", "false", "True", "False"):
+            return
+        if self.fields is not None and name in self.fields:
+            return
+        if name in FUNCTION_NAMES:
+            self.problem("unsupported-syntax", node, f"`{name}` is a function: call it, "
+                         f"e.g. {name}(...)")
+            return
+        if name not in self.known:
+            options = list(self.known) + (list(self.fields) if self.fields else [])
+            self.problem("unknown-name", node, f"unknown name `{name}`",
+                         _suggest(name, options) or "declare it under `facts` or `derived`, "
+                         "or use the id of a node")
+            return
+        self.names.append((name, node.col_offset + 1))
+
+    def visit_Compare(self, node: ast.Compare) -> None:
+        for op, right in zip(node.ops, node.comparators, strict=True):
+            if isinstance(op, (ast.In, ast.NotIn)) and not (
+                    isinstance(right, (ast.Tuple, ast.List))
+                    and all(isinstance(e, ast.Constant) for e in right.elts)):
+                self.problem("unsupported-syntax", right, "`in` needs a literal list of values, "
+                             "e.g. level in (\"a\", \"b\")")
+        self.generic_visit(node)
+
+    def visit_BinOp(self, node: ast.BinOp) -> None:
+        self.generic_visit(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        self.count += 1
+        if not isinstance(node.func, ast.Name):
+            self.problem("unsupported-syntax", node, "only the listed functions can be called",
+                         "call a function by name, e.g. max(a, b)")
+            return
+        name = node.func.id
+        if name not in FUNCTION_NAMES:
+            self.problem("unknown-function", node.func, f"unknown function `{name}`",
+                         _suggest(name, FUNCTION_NAMES) or
+                         f"available: {', '.join(sorted(FUNCTION_NAMES))}")
+            for arg in node.args:
+                self.visit(arg)
+            return
+        low, high = ARITY[name]
+        if len(node.args) < low or (high is not None and len(node.args) > high):
+            expected = f"{low}" if low == high else (f"{low} or more" if high is None
+                                                     else f"{low} to {high}")
+            self.problem("bad-arguments", node, f"{name}() takes {expected} argument(s), "
+                         f"got {len(node.args)}")
+        for kw in node.keywords:
+            if kw.arg is None or kw.arg not in KEYWORDS.get(name, frozenset()):
+                allowed = ", ".join(sorted(KEYWORDS.get(name, frozenset()))) or "none"
+                self.problem("bad-arguments", kw.value if kw.arg else node,
+                             f"{name}() has no keyword `{kw.arg}`", f"keywords: {allowed}")
+        if name in AGGREGATES:
+            self._check_aggregate(name, node)
+            return
+        for arg in node.args:
+            self.visit(arg)
+        for kw in node.keywords:
+            self.visit(kw.value)
+
+    def _check_aggregate(self, name: str, node: ast.Call) -> None:
+        if not node.args:
+            return
+        subject = node.args[0]
+        fields: Mapping[str, Any] | None = None
+        if isinstance(subject, ast.Name) and subject.id in self.list_fields:
+            fields = self.list_fields[subject.id]
+            self.names.append((subject.id, subject.col_offset + 1))
+        else:
+            self.problem("bad-arguments", subject, f"{name}() needs a list fact as its first "
+                         "argument", f"list facts: {', '.join(self.list_fields) or 'none'}")
+        if len(node.args) > 1:
+            field_arg = node.args[1]
+            if not (isinstance(field_arg, ast.Constant) and isinstance(field_arg.value, str)):
+                self.problem("bad-arguments", field_arg, f"{name}() needs the field name as "
+                             "text, e.g. \"points\"")
+            elif fields is not None and field_arg.value not in fields:
+                self.problem("unknown-name", field_arg, f"the list has no field "
+                             f"`{field_arg.value}`", _suggest(field_arg.value, fields) or
+                             f"fields: {', '.join(fields)}")
+        for kw in node.keywords:
+            if kw.arg == "where":
+                if not (isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str)):
+                    self.problem("bad-arguments", kw.value, "where= needs a condition written "
+                                 "as text, e.g. where=\"level == 'major'\"")
+                elif fields is not None:
+                    self._check_where(kw.value, fields)
+            elif kw.arg is not None:
+                self.visit(kw.value)
+
+    def _check_where(self, node: ast.Constant, fields: Mapping[str, Any]) -> None:
+        inner = _Checker(self.known, fields, self.list_fields, self.limits)
+        try:
+            tree = ast.parse(node.value, mode="eval")
+        except SyntaxError as exc:
+            self.problem("formula-syntax", node, f"the where= condition does not parse: "
+                         f"{exc.msg}")
+            return
+        inner.visit(tree)
+        for p in inner.problems:
+            self.problems.append(FormulaProblem(p.kind, f"in where=: {p.message}",
+                                                node.col_offset + 1, p.hint))
+        self.names.extend((n, node.col_offset + 1) for n, _ in inner.names)
+        self.count += inner.count
+
+
+def _depth(node: ast.AST) -> int:
+    best = 0
+    stack = [(node, 1)]
+    while stack:
+        item, level = stack.pop()
+        best = max(best, level)
+        stack.extend((child, level + 1) for child in ast.iter_child_nodes(item))
+    return best
+
+
+class _Transformer(ast.NodeTransformer):
+    """Rewrites a checked tree for exact, bounded evaluation."""
+
+    def __init__(self, known: Mapping[str, Any], known_lists: Mapping[str, Mapping[str, Any]],
+                 limits: Limits) -> None:
+        self.constants: dict[str, Any] = {}
+        self.known = known
+        self.known_lists = known_lists
+        self.limits = limits
+
+    def _const(self, value: Any, node: ast.AST) -> ast.Name:
+        name = f"_k{next(_CONSTANT_IDS)}"  # unique across formulas sharing one globals dict
+        self.constants[name] = value
+        return ast.copy_location(ast.Name(id=name, ctx=ast.Load()), node)
+
+    def visit_Constant(self, node: ast.Constant) -> ast.AST:
+        if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+            return node
+        return self._const(to_decimal(node.value), node)
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        if node.id in ("true", "True"):
+            return ast.copy_location(ast.Constant(True), node)
+        if node.id in ("false", "False"):
+            return ast.copy_location(ast.Constant(False), node)
+        return node
+
+    def visit_Compare(self, node: ast.Compare) -> ast.AST:
+        node.left = self.visit(node.left)
+        comparators: list[ast.expr] = []
+        for op, right in zip(node.ops, node.comparators, strict=True):
+            if isinstance(op, (ast.In, ast.NotIn)) and isinstance(right, (ast.Tuple, ast.List)):
+                values = tuple(to_decimal(e.value) if isinstance(e.value, (int, float))
+                               and not isinstance(e.value, bool) else e.value
+                               for e in right.elts if isinstance(e, ast.Constant))
+                comparators.append(self._const(frozenset(values), right))
+            else:
+                comparators.append(self.visit(right))
+        node.comparators = comparators
+        return node
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        self.generic_visit(node)
+        if isinstance(node.op, ast.Pow):
+            call = ast.Call(func=ast.Name(id="_pow", ctx=ast.Load()),
+                            args=[node.left, node.right], keywords=[])
+            return ast.copy_location(call, node)
+        return node
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        assert isinstance(node.func, ast.Name)
+        name = node.func.id
+        if name in AGGREGATES:
+            args: list[ast.expr] = [node.args[0]]
+            args += [a for a in node.args[1:]]  # field name stays text
+            keywords = []
+            subject = node.args[0]
+            fields = self.known_lists.get(subject.id, {}) if isinstance(subject, ast.Name) else {}
+            for kw in node.keywords:
+                if kw.arg == "where" and isinstance(kw.value, ast.Constant):
+                    keywords.append(ast.keyword(arg="where",
+                                                value=self._where(kw.value.value, fields, kw)))
+                else:
+                    keywords.append(ast.keyword(arg=kw.arg, value=self.visit(kw.value)))
+            node.args = args
+            node.keywords = keywords
+            return node
+        if name == "date" and node.args and isinstance(node.args[0], ast.Constant):
+            return self._const(parse_date(node.args[0].value), node)
+        self.generic_visit(node)
+        return node
+
+    def _where(self, text: str, fields: Mapping[str, Any], at: ast.AST) -> ast.expr:
+        inner = compile_tree(text, known=self.known, fields=fields, known_lists=self.known_lists,
+                             limits=self.limits)
+        outer = tuple(sorted(n for n in inner.names if n not in fields))
+        flt = Filter(text, inner.code, outer)
+        self.constants.update(inner.constants)
+        ref = self._const(flt, at)
+        # _bind(filter, {outer names}) gives the per-record predicate.
+        mapping = ast.Dict(keys=[ast.Constant(n) for n in outer],
+                           values=[ast.Name(id=n, ctx=ast.Load()) for n in outer])
+        return ast.Call(func=ast.Name(id="_bind", ctx=ast.Load()), args=[ref, mapping],
+                        keywords=[])
+
+
+def compile_tree(text: str, *, known: Mapping[str, Any] | None = None,
+                 fields: Mapping[str, Any] | None = None,
+                 known_lists: Mapping[str, Mapping[str, Any]] | None = None,
+                 limits: Limits = DEFAULT_LIMITS) -> Formula:
+    """Parse, check and compile `text`. Raises FormulaRejected with every problem found."""
+    known = known if known is not None else {}
+    known_lists = known_lists if known_lists is not None else {}
+    if len(text) > limits.formula_chars:
+        raise FormulaRejected([FormulaProblem("formula-too-complex",
+                                              f"formula longer than {limits.formula_chars} "
+                                              "characters", 1, "split it into derived values")])
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as exc:
+        column = exc.offset or 1
+        raise FormulaRejected([FormulaProblem(
+            "formula-syntax", f"the formula does not parse: {exc.msg}", column,
+            "check brackets, quotes and operators; `and`/`or`/`not` are words")]) from None
+    except (ValueError, RecursionError, MemoryError):
+        raise FormulaRejected([FormulaProblem("formula-too-complex",
+                                              "the formula is too deeply nested", 1)]) from None
+    if _depth(tree) > limits.formula_depth:
+        raise FormulaRejected([FormulaProblem("formula-too-complex",
+                                              f"the formula nests deeper than "
+                                              f"{limits.formula_depth} levels", 1,
+                                              "split it into derived values")])
+    checker = _Checker({**known, **{k: None for k in known_lists}}, fields, known_lists, limits)
+    checker.visit(tree)
+    if checker.count > limits.formula_nodes:
+        checker.problems.append(FormulaProblem("formula-too-complex",
+                                               f"the formula has more than "
+                                               f"{limits.formula_nodes} parts", 1,
+                                               "split it into derived values"))
+    if checker.problems:
+        raise FormulaRejected(checker.problems)
+    transformer = _Transformer(known, known_lists, limits)
+    tree = ast.fix_missing_locations(transformer.visit(tree))
+    code = compile(tree, "<formula>", "eval")
+    names = [(n, c) for n, c in checker.names if fields is None or n not in fields]
+    return Formula(text=text, code=code, names=frozenset(n for n, _ in names),
+                   name_columns=tuple(names), constants=MappingProxyType(transformer.constants))
+
+
+# ----------------------------------------------------------------------------------------------
+# Functions available to formulas. All are pure and bounded.
+
+
+class FormulaRuntimeError(ArithmeticError):
+    """A formula failed on one unit's values."""
+
+
+def parse_date(value: Any) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise FormulaRuntimeError(f"not a date (YYYY-MM-DD): {value!r}") from None
+
+
+def _number(value: Any, what: str) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, (int, bool)):
+        return Decimal(int(value))
+    raise FormulaRuntimeError(f"{what} needs a number, got {value!r}")
+
+
+def _records(value: Any, what: str) -> tuple[Mapping[str, Any], ...]:
+    if isinstance(value, tuple):
+        return value
+    raise FormulaRuntimeError(f"{what}() needs a list fact")
+
+
+def _select(records: tuple[Mapping[str, Any], ...],
+            where: Callable[[Mapping[str, Any]], Any] | None) -> list[Mapping[str, Any]]:
+    if where is None:
+        return list(records)
+    return [r for r in records if where(r)]
+
+
+def _field_values(name: str, records: Any, field_name: str,
+                  where: Callable[[Mapping[str, Any]], Any] | None) -> list[Decimal]:
+    chosen = _select(_records(records, name), where)
+    return [_number(r[field_name], f"{name}() field `{field_name}`") for r in chosen]
+
+
+def make_functions(policy: NumericPolicy, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
+    """The function table for one numeric policy (round() uses the scheme's rounding mode)."""
+
+    def f_count(records: Any, where: Any = None) -> Decimal:
+        return Decimal(len(_select(_records(records, "count"), where)))
+
+    def f_sum(records: Any, field_name: str, where: Any = None) -> Decimal:
+        return sum(_field_values("sum", records, field_name, where), ZERO)
+
+    def f_avg(records: Any, field_name: str, where: Any = None, default: Any = ZERO) -> Decimal:
+        values = _field_values("avg", records, field_name, where)
+        if not values:
+            return _number(default, "avg() default")
+        return CONTEXT.divide(sum(values, ZERO), Decimal(len(values)))
+
+    def f_min_of(records: Any, field_name: str, where: Any = None, default: Any = ZERO) -> Any:
+        values = _field_values("min_of", records, field_name, where)
+        return min(values) if values else default
+
+    def f_max_of(records: Any, field_name: str, where: Any = None, default: Any = ZERO) -> Any:
+        values = _field_values("max_of", records, field_name, where)
+        return max(values) if values else default
+
+    def f_any(records: Any, where: Any = None) -> bool:
+        return bool(_select(_records(records, "any"), where))
+
+    def f_all(records: Any, where: Any = None) -> bool:
+        chosen = _records(records, "all")
+        return len(_select(chosen, where)) == len(chosen)
+
+    def f_min(*values: Any) -> Any:
+        return min(values)
+
+    def f_max(*values: Any) -> Any:
+        return max(values)
+
+    def f_abs(value: Any) -> Decimal:
+        return abs(_number(value, "abs()"))
+
+    def f_clamp(value: Any, low: Any, high: Any) -> Decimal:
+        return max(_number(low, "clamp()"), min(_number(high, "clamp()"),
+                                                _number(value, "clamp()")))
+
+    def f_round(value: Any, places: Any = ZERO) -> Decimal:
+        digits = int(_number(places, "round() places"))
+        if not 0 <= digits <= 10:
+            raise FormulaRuntimeError("round() places must be between 0 and 10")
+        return policy.round_to(_number(value, "round()"), digits)
+
+    def f_floor(value: Any) -> Decimal:
+        return Decimal(math.floor(_number(value, "floor()")))
+
+    def f_ceil(value: Any) -> Decimal:
+        return Decimal(math.ceil(_number(value, "ceil()")))
+
+    def f_ratio(actual: Any, target: Any, cap: Any = None) -> Decimal:
+        target_n = _number(target, "ratio() target")
+        if target_n == 0:
+            return ZERO
+        result = CONTEXT.divide(_number(actual, "ratio() actual"), target_n)
+        if cap is not None:
+            result = min(result, _number(cap, "ratio() cap"))
+        return result
+
+    def f_band(value: Any, edges: Any, values: Any, default: Any = ZERO) -> Any:
+        if not isinstance(edges, (tuple, list)) or not isinstance(values, (tuple, list)) \
+                or len(edges) != len(values):
+            raise FormulaRuntimeError("band() needs two lists of the same length")
+        x = _number(value, "band()")
+        chosen = default
+        for edge, result in zip(edges, values, strict=True):
+            if x >= _number(edge, "band() edge"):
+                chosen = result
+        return chosen
+
+    def f_days(start: Any, end: Any) -> Decimal:
+        return Decimal((parse_date(end) - parse_date(start)).days)
+
+    def f_date(value: Any) -> dt.date:
+        return parse_date(value)
+
+    def power(base: Any, exponent: Any) -> Decimal:
+        b = _number(base, "**")
+        e = _number(exponent, "**")
+        if abs(e) > limits.max_exponent:
+            raise FormulaRuntimeError(f"exponent {e} is larger than {limits.max_exponent}")
+        if b == 0 and e < 0:
+            raise FormulaRuntimeError("zero to a negative power")
+        return CONTEXT.power(b, e)
+
+    def bind(flt: Filter, outer: Mapping[str, Any]) -> Callable[[Mapping[str, Any]], Any]:
+        env = dict(table)
+
+        def matches(record: Mapping[str, Any]) -> Any:
+            scope = dict(outer)
+            scope.update(record)
+            return eval(flt.code, env, scope)  # noqa: S307 - checked AST
+
+        return matches
+
+    table: dict[str, Any] = {
+        "count": f_count, "sum": f_sum, "avg": f_avg, "min_of": f_min_of, "max_of": f_max_of,
+        "any": f_any, "all": f_all, "min": f_min, "max": f_max, "abs": f_abs,
+        "clamp": f_clamp, "round": f_round, "floor": f_floor, "ceil": f_ceil,
+        "ratio": f_ratio, "band": f_band, "days": f_days, "date": f_date,
+        "_pow": power, "_bind": bind, "__builtins__": {},
+    }
+    return table
+
+
+def build_globals(functions: dict[str, Any], formulas: Iterable[Formula]) -> dict[str, Any]:
+    """One globals dict holding the functions and every formula's constants."""
+    env = dict(functions)
+    for formula in formulas:
+        env.update(formula.constants)
+    return env
+
+
+# ----------------------------------------------------------------------------------------------
+# Reference evaluation with simpleeval, for checking the compiled path.
+
+
+def reference_evaluate(text: str, values: Mapping[str, Any], policy: NumericPolicy) -> Any:
+    """Evaluate `text` with simpleeval: no compilation, the same functions, exact decimals."""
+    from simpleeval import SimpleEval
+
+    table = make_functions(policy)
+
+    class DecimalEval(SimpleEval):  # type: ignore[misc]
+        def _eval_constant(self, node: ast.Constant) -> Any:
+            value = node.value
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                return to_decimal(value)
+            return value
+
+        def _eval_name(self, node: ast.Name) -> Any:
+            if node.id in ("true", "True"):
+                return True
+            if node.id in ("false", "False"):
+                return False
+            return super()._eval_name(node)
+
+        def _eval_binop(self, node: ast.BinOp) -> Any:
+            if isinstance(node.op, ast.Pow):
+                return table["_pow"](self._eval(node.left), self._eval(node.right))
+            return super()._eval_binop(node)
+
+    def where_of(where: Any) -> Any:
+        if where is None:
+            return None
+
+        def matches(record: Mapping[str, Any]) -> Any:
+            inner = DecimalEval(names={**values, **record}, functions=functions)
+            return inner.eval(where)
+
+        return matches
+
+    def aggregate(name: str) -> Callable[..., Any]:
+        target = table[name]
+
+        def call(*args: Any, where: Any = None, **kwargs: Any) -> Any:
+            return target(*args, where=where_of(where), **kwargs)
+
+        return call
+
+    functions = {k: v for k, v in table.items() if not k.startswith("_")}
+    functions.update({name: aggregate(name) for name in AGGREGATES})
+    evaluator = DecimalEval(names=dict(values), functions=functions)
+    evaluator.operators[ast.In] = lambda a, b: a in tuple(
+        to_decimal(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else x
+        for x in b)
+    evaluator.operators[ast.NotIn] = lambda a, b: not evaluator.operators[ast.In](a, b)
+    return evaluator.eval(text.strip())
