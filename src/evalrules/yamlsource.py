@@ -91,13 +91,17 @@ def resolve_plain(value: str) -> tuple[Any, str | None]:
     return value, None
 
 
-def load_yaml(text: str, file: str = "<text>", limits: Limits = DEFAULT_LIMITS
-              ) -> tuple[Document | None, list[Diagnostic]]:
-    """Parse `text`; return the document (None when unusable) and every problem found."""
+def load_yaml(text: str, file: str = "<text>", limits: Limits = DEFAULT_LIMITS,
+              *, max_bytes: int | None = None) -> tuple[Document | None, list[Diagnostic]]:
+    """Parse `text`; return the document (None when unusable) and every problem found.
+
+    `max_bytes` defaults to the scheme size limit; facts files pass their own.
+    """
     problems: list[Diagnostic] = []
-    if len(text.encode("utf-8", "surrogatepass")) > limits.scheme_bytes:
-        problems.append(dg.make("too-large", f"the file is larger than {limits.scheme_bytes} bytes",
-                                Location(file, 1, 1), "split it, or raise Limits.scheme_bytes"))
+    max_bytes = limits.scheme_bytes if max_bytes is None else max_bytes
+    if len(text.encode("utf-8", "surrogatepass")) > max_bytes:
+        problems.append(dg.make("too-large", f"the file is larger than {max_bytes} bytes",
+                                Location(file, 1, 1), "split it, or raise the size limit"))
         return None, problems
     positions: dict[Path, tuple[int, int]] = {}
     key_positions: dict[Path, tuple[int, int]] = {}

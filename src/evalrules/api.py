@@ -1,0 +1,117 @@
+"""The library surface: load and check a scheme, evaluate units, explain results."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import diagnostics as dg
+from .compiler import Plan, compile_scheme
+from .diagnostics import Diagnostic, Location
+from .errors import SchemeError
+from .evaluate import Evaluator, Result
+from .facts import FactsFile, Subject, read_facts, subject_from_mapping
+from .limits import DEFAULT_LIMITS, Limits
+from .model import Scheme, build_scheme
+from .validate import validate_document
+from .yamlsource import load_yaml
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledScheme:
+    """A checked, compiled scheme: immutable, safe to share between threads."""
+
+    model: Scheme
+    plan: Plan
+    warnings: tuple[Diagnostic, ...]
+    _evaluator: Evaluator
+
+    @property
+    def id(self) -> str:
+        return self.model.id
+
+    @property
+    def version(self) -> str:
+        return self.model.version
+
+    @property
+    def hash(self) -> str:
+        """sha256 of the scheme's source text, as recorded in every result."""
+        return self._evaluator.scheme_hash
+
+    def evaluate(self, unit: Subject | Mapping[str, Any]) -> Result:
+        """Evaluate one unit: a Subject, or a mapping {id, category, facts, name?}.
+
+        Raises FactsError for facts that do not match the scheme and EvaluationError when a
+        formula cannot be computed for this unit (both name the unit and the place).
+        """
+        subject = unit if isinstance(unit, Subject) else subject_from_mapping(self.model, unit)
+        return self._evaluator.evaluate(subject)
+
+    def evaluate_all(self, units: Iterable[Subject | Mapping[str, Any]]) -> Iterator[Result]:
+        for unit in units:
+            yield self.evaluate(unit)
+
+    def read_facts(self, path: str | Path, limits: Limits = DEFAULT_LIMITS) -> FactsFile:
+        """Read and check a YAML or JSON facts file for this scheme."""
+        return read_facts(self.model, path, limits)
+
+
+def _source(source: str | Path) -> tuple[str, str]:
+    """(text, file name) for a path or for scheme text given directly."""
+    if isinstance(source, Path) or ("\n" not in source and source.strip().endswith(
+            (".yaml", ".yml"))):
+        path = Path(source)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise SchemeError([dg.make("unreadable-file", f"cannot read the scheme: "
+                                       f"{exc.strerror or exc}", Location(str(path)),
+                                       "check the path")]) from None
+        try:
+            return data.decode("utf-8-sig"), str(path)
+        except UnicodeDecodeError as exc:
+            raise SchemeError([dg.make("unreadable-file", f"the scheme is not UTF-8 text "
+                                       f"(byte {exc.start})", Location(str(path)),
+                                       "save it as UTF-8")]) from None
+    return source, "<text>"
+
+
+def check(source: str | Path, limits: Limits = DEFAULT_LIMITS
+          ) -> tuple[CompiledScheme | None, list[Diagnostic]]:
+    """Every problem in a scheme, sorted by place, and the compiled scheme when there is none.
+
+    `source` is a path (a Path, or a str ending in .yaml/.yml) or the scheme's text.
+    """
+    try:
+        text, file = _source(source)
+    except SchemeError as exc:
+        return None, list(exc.diagnostics)
+    doc, problems = load_yaml(text, file, limits)
+    if doc is None:
+        return None, dg.sorted_diagnostics(problems)
+    schema_problems = validate_document(doc)
+    problems += schema_problems
+    if any(p.code == "S105" for p in schema_problems):
+        return None, dg.sorted_diagnostics(problems)
+    model, model_problems = build_scheme(doc, file)
+    problems += model_problems
+    if model is None:
+        return None, dg.sorted_diagnostics(problems)
+    plan, compile_problems = compile_scheme(model, limits)
+    problems += compile_problems
+    problems = dg.sorted_diagnostics(problems)
+    if plan is None or any(p.is_error for p in problems):
+        return None, problems
+    warnings = tuple(p for p in problems if not p.is_error)
+    return CompiledScheme(model, plan, warnings, Evaluator(plan)), problems
+
+
+def load_scheme(source: str | Path, limits: Limits = DEFAULT_LIMITS) -> CompiledScheme:
+    """Load, check and compile a scheme; raise SchemeError carrying every diagnostic."""
+    compiled, problems = check(source, limits)
+    if compiled is None:
+        raise SchemeError(problems)
+    return compiled

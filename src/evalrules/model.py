@@ -1,0 +1,900 @@
+"""The scheme model: frozen, typed objects built from a loaded document.
+
+Building is tolerant: a part that the JSON Schema already rejected is skipped, so that the
+meaning checks (ids, categories, bands, maxima) still run and every problem is reported in one
+pass. Nothing past this module sees raw dicts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from . import diagnostics as dg
+from .diagnostics import Diagnostic, Location, Path
+from .numeric import NumericPolicy
+from .yamlsource import Document
+
+RESERVED_IDS = frozenset({"total", "full", "true", "false", "True", "False"})
+ADJUSTMENT_KINDS = ("deduction", "bonus")
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    """An interval of points with explicit edges; None stands for an infinite end."""
+
+    low: Decimal | None
+    low_closed: bool
+    high: Decimal | None
+    high_closed: bool
+
+    def __contains__(self, value: Decimal) -> bool:
+        if self.low is not None and (value < self.low or (value == self.low
+                                                          and not self.low_closed)):
+            return False
+        return not (self.high is not None and (value > self.high or (
+            value == self.high and not self.high_closed)))
+
+    def __str__(self) -> str:
+        low = "-inf" if self.low is None else _plain(self.low)
+        high = "+inf" if self.high is None else _plain(self.high)
+        return f"{'[' if self.low_closed else '('}{low}, {high}{']' if self.high_closed else ')'}"
+
+
+def _plain(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text
+
+
+_INTERVAL = re.compile(r"\s*([\[(])\s*(-inf|[-+]?[0-9]+(?:\.[0-9]+)?)\s*,\s*"
+                       r"(\+?inf|[-+]?[0-9]+(?:\.[0-9]+)?)\s*([\])])\s*")
+
+
+def parse_interval(text: str) -> Interval | None:
+    match = _INTERVAL.fullmatch(text)
+    if match is None:
+        return None
+    left, low, high, right = match.groups()
+    return Interval(None if low == "-inf" else Decimal(low), left == "[" and low != "-inf",
+                    None if high.endswith("inf") else Decimal(high),
+                    right == "]" and not high.endswith("inf"))
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    id: str
+    label: str
+    description: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    id: str
+    label: str
+    type: str
+    unit: str
+    min: Decimal | None
+    max: Decimal | None
+    values: tuple[tuple[str, str], ...]
+    required: bool
+    default: Any
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    id: str
+    label: str
+    type: str
+    unit: str
+    min: Decimal | None
+    max: Decimal | None
+    values: tuple[tuple[str, str], ...]  # enum (id, label)
+    fields: tuple[Field, ...]
+    required: bool
+    has_default: bool
+    default: Any
+    source: str
+    description: str
+    location: Location
+
+    @property
+    def is_list(self) -> bool:
+        return self.type == "list"
+
+
+@dataclass(frozen=True, slots=True)
+class Derived:
+    id: str
+    label: str
+    formula: str
+    unit: str
+    description: str
+    location: Location
+    formula_location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class PerCategory:
+    """A number that may differ per category; `default` applies to the others."""
+
+    by_category: Mapping[str, Decimal]
+    default: Decimal | None
+
+    def get(self, category: str) -> Decimal | None:
+        return self.by_category.get(category, self.default)
+
+    def values(self) -> tuple[Decimal, ...]:
+        out = tuple(self.by_category.values())
+        return out + ((self.default,) if self.default is not None else ())
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    id: str
+    label: str
+    description: str
+    basis: str
+    tags: tuple[str, ...]
+    max: PerCategory | None
+    floor: Decimal | None
+    weight: Decimal
+    applies_to: frozenset[str] | None
+    applicable: str | None
+    renormalize: bool
+    children: tuple[Node, ...]
+    points: Decimal | str | None
+    when: str | None
+    self_score: str | None
+    location: Location
+    parent: str | None
+    formula_locations: Mapping[str, Location] = field(default_factory=dict)
+
+    @property
+    def is_group(self) -> bool:
+        return bool(self.children)
+
+    def walk(self) -> Iterator[Node]:
+        """This node and every descendant, parents first, in declaration order."""
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+@dataclass(frozen=True, slots=True)
+class Adjustment:
+    """A deduction (扣分) or a bonus (加分) on one node."""
+
+    kind: str  # "deduction" | "bonus"
+    id: str
+    label: str
+    description: str
+    basis: str
+    applies_to: str
+    categories: frozenset[str] | None
+    when: str | None
+    points: Decimal | str
+    per: str | None
+    range: tuple[Decimal, Decimal] | None
+    cap: Decimal | None
+    uncapped: bool
+    exclusive: str | None
+    above_max: bool
+    location: Location
+    formula_locations: Mapping[str, Location] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class VetoEffect:
+    kind: str  # "zero" | "set" | "at_most" | "block" | "no_award"
+    node: str | None = None
+    rating: str | None = None
+    level: str | None = None
+    levels: tuple[str, ...] = ()
+    location: Location = Location()
+
+
+@dataclass(frozen=True, slots=True)
+class Veto:
+    id: str
+    label: str
+    description: str
+    basis: str
+    categories: frozenset[str] | None
+    when: str
+    reason: str
+    effects: tuple[VetoEffect, ...]
+    location: Location
+    formula_location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    id: str
+    label: str
+    description: str
+    range: Interval | None
+    when: str | None
+    location: Location
+    formula_location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class Rating:
+    id: str
+    label: str
+    description: str
+    basis: str
+    of: str | None
+    assess: str
+    levels: tuple[Level, ...]
+    lowest_of: tuple[str, ...]
+    highest_of: tuple[str, ...]
+    location: Location
+
+    @property
+    def derived_from(self) -> tuple[str, ...]:
+        return self.lowest_of or self.highest_of
+
+    def rank(self, level: str) -> int:
+        """Position of a level, best first; unknown levels rank last."""
+        for i, candidate in enumerate(self.levels):
+            if candidate.id == level:
+                return i
+        return len(self.levels)
+
+    def level(self, level_id: str) -> Level | None:
+        return next((lv for lv in self.levels if lv.id == level_id), None)
+
+
+@dataclass(frozen=True, slots=True)
+class SchemeTest:
+    name: str
+    category: str
+    facts: Mapping[str, Any]
+    expect: Mapping[str, Any]
+    location: Location
+    facts_location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class Scheme:
+    """A checked scheme: every reference resolves, every band is sound."""
+
+    id: str
+    title: str
+    version: str
+    effective: str
+    owner: str
+    description: str
+    scale: Decimal
+    policy: NumericPolicy
+    categories: tuple[Category, ...]
+    facts: tuple[Fact, ...]
+    derived: tuple[Derived, ...]
+    root: Node
+    deductions: tuple[Adjustment, ...]
+    bonuses: tuple[Adjustment, ...]
+    vetoes: tuple[Veto, ...]
+    ratings: tuple[Rating, ...]
+    tests: tuple[SchemeTest, ...]
+    file: str
+    text: str
+
+    @property
+    def adjustments(self) -> tuple[Adjustment, ...]:
+        return self.deductions + self.bonuses
+
+    def nodes(self) -> Iterator[Node]:
+        return self.root.walk()
+
+    def node(self, node_id: str) -> Node | None:
+        return next((n for n in self.nodes() if n.id == node_id), None)
+
+    def fact(self, fact_id: str) -> Fact | None:
+        return next((f for f in self.facts if f.id == fact_id), None)
+
+    def category(self, category_id: str) -> Category | None:
+        return next((c for c in self.categories if c.id == category_id), None)
+
+    def rating(self, rating_id: str) -> Rating | None:
+        return next((r for r in self.ratings if r.id == rating_id), None)
+
+
+# ----------------------------------------------------------------------------------------------
+# Building
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _number(value: Any) -> Decimal | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, Decimal):
+        return value
+    return None
+
+
+def _ids(value: Any) -> frozenset[str] | None:
+    if not isinstance(value, list):
+        return None
+    return frozenset(v for v in value if isinstance(v, str))
+
+
+def _enum_values(value: Any) -> tuple[tuple[str, str], ...]:
+    out: list[tuple[str, str]] = []
+    if isinstance(value, list):
+        for item in value:
+            if isinstance(item, str):
+                out.append((item, item))
+            elif isinstance(item, dict) and isinstance(item.get("id"), str):
+                out.append((item["id"], _text(item.get("label")) or item["id"]))
+    return tuple(out)
+
+
+class _Builder:
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.problems: list[Diagnostic] = []
+
+    def at(self, path: Path, *, key: bool = False) -> Location:
+        return self.doc.locate(path, key=key)
+
+    def formula_at(self, path: Path) -> Location:
+        """Location of a formula's first character (after an opening quote, if any)."""
+        loc = self.doc.locate(path)
+        lines = self.doc.text.splitlines()
+        if loc.path == tuple(path) and 0 < loc.line <= len(lines):
+            line = lines[loc.line - 1]
+            if loc.column - 1 < len(line) and line[loc.column - 1] in "\"'":
+                return Location(loc.file, loc.line, loc.column + 1, loc.path)
+        return loc
+
+    def problem(self, name: str, message: str, location: Location, hint: str = "",
+                related: tuple[Location, ...] = ()) -> None:
+        self.problems.append(dg.make(name, message, location, hint, related))
+
+    def items(self, key: str) -> Iterator[tuple[Path, dict[str, Any]]]:
+        data = self.doc.data
+        seq = data.get(key) if isinstance(data, dict) else None
+        if not isinstance(seq, list):
+            return
+        for i, item in enumerate(seq):
+            if isinstance(item, dict) and isinstance(item.get("id"), str):
+                yield (key, i), item
+
+    # -- parts
+
+    def field(self, path: Path, raw: dict[str, Any]) -> Field:
+        return Field(
+            id=raw["id"], label=_text(raw.get("label")) or raw["id"], type=_text(raw.get("type")),
+            unit=_text(raw.get("unit")), min=_number(raw.get("min")), max=_number(raw.get("max")),
+            values=_enum_values(raw.get("values")), required=raw.get("required") is True,
+            default=raw.get("default"), location=self.at(path))
+
+    def fact(self, path: Path, raw: dict[str, Any]) -> Fact:
+        fields = []
+        raw_fields = raw.get("fields")
+        if isinstance(raw_fields, list):
+            for j, f in enumerate(raw_fields):
+                if isinstance(f, dict) and isinstance(f.get("id"), str):
+                    fields.append(self.field((*path, "fields", j), f))
+        has_default = "default" in raw
+        fact = Fact(
+            id=raw["id"], label=_text(raw.get("label")) or raw["id"], type=_text(raw.get("type")),
+            unit=_text(raw.get("unit")), min=_number(raw.get("min")), max=_number(raw.get("max")),
+            values=_enum_values(raw.get("values")), fields=tuple(fields),
+            required=raw.get("required", not has_default) is True, has_default=has_default,
+            default=raw.get("default"), source=_text(raw.get("source")),
+            description=_text(raw.get("description")), location=self.at(path))
+        self.check_fact(path, fact, raw)
+        return fact
+
+    def check_fact(self, path: Path, fact: Fact, raw: dict[str, Any]) -> None:
+        where = self.at(path)
+        if fact.min is not None and fact.max is not None and fact.min > fact.max:
+            self.problem("bad-fact-declaration", f"fact `{fact.id}` has min {fact.min} above "
+                         f"max {fact.max}", self.at((*path, "min")), "swap min and max")
+        if fact.type == "enum" and not fact.values:
+            self.problem("bad-fact-declaration", f"enum fact `{fact.id}` lists no `values`",
+                         where, "add `values: [a, b]` or values with id and label")
+        if fact.type == "list" and not fact.fields:
+            self.problem("bad-fact-declaration", f"list fact `{fact.id}` declares no `fields`",
+                         where, "add `fields:` describing each record")
+        if fact.type != "list" and fact.fields:
+            self.problem("bad-fact-declaration", f"fact `{fact.id}` has `fields` but is not a "
+                         "list", self.at((*path, "fields"), key=True), "set `type: list`")
+        if fact.type == "discretionary" and (fact.min is None or fact.max is None):
+            self.problem("bad-fact-declaration", f"discretionary fact `{fact.id}` needs both "
+                         "`min` and `max` (酌情扣分 is always bounded)", where,
+                         "add e.g. `min: 0` and `max: 3`")
+        if raw.get("required") is True and fact.has_default:
+            self.problem("bad-fact-declaration", f"fact `{fact.id}` is required and has a "
+                         "default; a default is only used for optional facts",
+                         self.at((*path, "default"), key=True), "remove one of them")
+        if fact.has_default and fact.default is not None:
+            problem = check_value_shape(fact, fact.default)
+            if problem:
+                self.problem("bad-fact-declaration", f"default of `{fact.id}`: {problem}",
+                             self.at((*path, "default")), "give a default of the fact's type")
+        seen: set[str] = set()
+        for f in fact.fields:
+            if f.id in seen:
+                self.problem("duplicate-id", f"field `{f.id}` is declared twice in "
+                             f"`{fact.id}`", f.location, "rename one of them")
+            seen.add(f.id)
+            if f.type == "enum" and not f.values:
+                self.problem("bad-fact-declaration", f"enum field `{f.id}` lists no `values`",
+                             f.location, "add `values: [...]`")
+
+    def node(self, path: Path, raw: dict[str, Any], parent: str | None) -> Node:
+        children: list[Node] = []
+        raw_children = raw.get("children")
+        if isinstance(raw_children, list):
+            for j, child in enumerate(raw_children):
+                if isinstance(child, dict) and isinstance(child.get("id"), str):
+                    children.append(self.node((*path, "children", j), child, raw["id"]))
+        points: Decimal | str | None = None
+        raw_points = raw.get("points")
+        if isinstance(raw_points, str):
+            points = raw_points
+        elif _number(raw_points) is not None:
+            points = _number(raw_points)
+        formula_locations = {key: self.formula_at((*path, key))
+                             for key in ("points", "when", "applicable")
+                             if isinstance(raw.get(key), str)}
+        floor = _number(raw.get("floor")) if "floor" in raw else Decimal(0)
+        weight = _number(raw.get("weight"))
+        node = Node(
+            id=raw["id"], label=_text(raw.get("label")) or raw["id"],
+            description=_text(raw.get("description")), basis=_text(raw.get("basis")),
+            tags=tuple(t for t in raw.get("tags", []) if isinstance(t, str))
+            if isinstance(raw.get("tags"), list) else (),
+            max=self.per_category((*path, "max"), raw.get("max")),
+            floor=floor, weight=weight if weight is not None else Decimal(1),
+            applies_to=_ids(raw.get("applies_to")),
+            applicable=raw.get("applicable") if isinstance(raw.get("applicable"), str) else None,
+            renormalize=raw.get("renormalize") is True, children=tuple(children), points=points,
+            when=raw.get("when") if isinstance(raw.get("when"), str) else None,
+            self_score=raw.get("self_score") if isinstance(raw.get("self_score"), str) else None,
+            location=self.at(path), parent=parent, formula_locations=formula_locations)
+        shapes = [k for k in ("children", "points", "when") if k in raw]
+        if len(shapes) != 1:
+            what = "none of" if not shapes else "more than one of"
+            self.problem("criterion-shape", f"node `{node.id}` has {what} `children`, `points`, "
+                         "`when`", self.at(path), "a group has `children`; a criterion has "
+                         "`points` (a number or formula) or `when` (a condition)")
+        elif shapes[0] != "children" and node.max is None:
+            self.problem("missing-max", f"criterion `{node.id}` has no `max`", self.at(path),
+                         "add `max:` with the points it is worth")
+        if node.renormalize and not node.is_group:
+            self.problem("criterion-shape", f"`renormalize` on criterion `{node.id}` has no "
+                         "effect", self.at((*path, "renormalize"), key=True),
+                         "put it on the group whose children may be not applicable")
+        return node
+
+    def per_category(self, path: Path, raw: Any) -> PerCategory | None:
+        number = _number(raw)
+        if number is not None:
+            return PerCategory({}, number)
+        if isinstance(raw, dict):
+            values = {k: _number(v) for k, v in raw.items() if isinstance(k, str)}
+            clean = {k: v for k, v in values.items() if v is not None}
+            default = clean.pop("default", None)
+            return PerCategory(clean, default)
+        return None
+
+    def adjustment(self, kind: str, path: Path, raw: dict[str, Any]) -> Adjustment:
+        points_raw = raw.get("points")
+        points: Decimal | str = points_raw if isinstance(points_raw, str) else (
+            _number(points_raw) or Decimal(0))
+        rng = raw.get("range")
+        bounds = None
+        if isinstance(rng, list) and len(rng) == 2:
+            low, high = _number(rng[0]), _number(rng[1])
+            if low is not None and high is not None:
+                bounds = (low, high)
+                if low > high:
+                    self.problem("bad-range", f"range [{low}, {high}] of `{raw['id']}` is empty",
+                                 self.at((*path, "range")), "write the lower bound first")
+        cap_raw = raw.get("cap")
+        formula_locations = {key: self.formula_at((*path, key))
+                             for key in ("points", "when", "per") if isinstance(raw.get(key), str)}
+        adj = Adjustment(
+            kind=kind, id=raw["id"], label=_text(raw.get("label")) or raw["id"],
+            description=_text(raw.get("description")), basis=_text(raw.get("basis")),
+            applies_to=raw.get("applies_to") if isinstance(raw.get("applies_to"), str)
+            else "total",
+            categories=_ids(raw.get("categories")),
+            when=raw.get("when") if isinstance(raw.get("when"), str) else None,
+            points=points, per=raw.get("per") if isinstance(raw.get("per"), str) else None,
+            range=bounds, cap=_number(cap_raw), uncapped=cap_raw == "none",
+            exclusive=raw.get("exclusive") if isinstance(raw.get("exclusive"), str) else None,
+            above_max=raw.get("above_max") is True, location=self.at(path),
+            formula_locations=formula_locations)
+        variable = isinstance(adj.points, str) or adj.per is not None
+        if variable and adj.cap is None and not adj.uncapped:
+            self.problem("missing-cap", f"{kind} `{adj.id}` computes its points but states no "
+                         "`cap`", self.at(path), "add `cap: N`, or `cap: none` to say it is "
+                         "uncapped on purpose (上不封顶)")
+        return adj
+
+    def veto(self, path: Path, raw: dict[str, Any]) -> Veto:
+        effects: list[VetoEffect] = []
+        raw_effects = raw.get("effects")
+        if isinstance(raw_effects, list):
+            for j, e in enumerate(raw_effects):
+                if not isinstance(e, dict):
+                    continue
+                here = self.at((*path, "effects", j))
+                keys = set(e)
+                if keys == {"zero"} and isinstance(e["zero"], str):
+                    effects.append(VetoEffect("zero", node=e["zero"], location=here))
+                elif keys == {"no_award"}:
+                    effects.append(VetoEffect("no_award", location=here))
+                elif "rating" in keys and len(keys) == 2 and isinstance(e["rating"], str):
+                    other = (keys - {"rating"}).pop()
+                    if other in ("set", "at_most") and isinstance(e[other], str):
+                        effects.append(VetoEffect(other, rating=e["rating"], level=e[other],
+                                                  location=here))
+                    elif other == "block" and isinstance(e[other], list):
+                        effects.append(VetoEffect("block", rating=e["rating"], levels=tuple(
+                            v for v in e[other] if isinstance(v, str)), location=here))
+                    else:
+                        self.bad_effect(here)
+                else:
+                    self.bad_effect(here)
+        return Veto(
+            id=raw["id"], label=_text(raw.get("label")) or raw["id"],
+            description=_text(raw.get("description")), basis=_text(raw.get("basis")),
+            categories=_ids(raw.get("categories")), when=_text(raw.get("when")),
+            reason=_text(raw.get("reason")), effects=tuple(effects), location=self.at(path),
+            formula_location=self.formula_at((*path, "when")))
+
+    def bad_effect(self, where: Location) -> None:
+        self.problem("invalid-value", "a veto effect must be one of {zero: NODE}, {rating: R, "
+                     "set: LEVEL}, {rating: R, at_most: LEVEL}, {rating: R, block: [LEVEL]}, "
+                     "{no_award: true}", where, "write one effect per list item")
+
+    def rating(self, path: Path, raw: dict[str, Any]) -> Rating:
+        levels: list[Level] = []
+        raw_levels = raw.get("levels")
+        if isinstance(raw_levels, list):
+            for j, lv in enumerate(raw_levels):
+                if not isinstance(lv, dict) or not isinstance(lv.get("id"), str):
+                    continue
+                lpath = (*path, "levels", j)
+                interval = parse_interval(lv["range"]) if isinstance(lv.get("range"), str) \
+                    else None
+                if interval is not None and interval.low is not None and \
+                        interval.high is not None and (interval.low > interval.high or (
+                            interval.low == interval.high and not (
+                                interval.low_closed and interval.high_closed))):
+                    self.problem("bad-range", f"range {lv['range']} of level `{lv['id']}` "
+                                 "holds no points", self.at((*lpath, "range")),
+                                 "write the lower edge first, e.g. [80, 90)")
+                levels.append(Level(
+                    id=lv["id"], label=_text(lv.get("label")) or lv["id"],
+                    description=_text(lv.get("description")), range=interval,
+                    when=lv.get("when") if isinstance(lv.get("when"), str) else None,
+                    location=self.at(lpath), formula_location=self.formula_at((*lpath, "when"))))
+        lowest = tuple(v for v in raw.get("lowest_of", []) if isinstance(v, str)) \
+            if isinstance(raw.get("lowest_of"), list) else ()
+        highest = tuple(v for v in raw.get("highest_of", []) if isinstance(v, str)) \
+            if isinstance(raw.get("highest_of"), list) else ()
+        rating = Rating(
+            id=raw["id"], label=_text(raw.get("label")) or raw["id"],
+            description=_text(raw.get("description")), basis=_text(raw.get("basis")),
+            of=raw.get("of") if isinstance(raw.get("of"), str) else None,
+            assess=raw.get("assess") if raw.get("assess") in ("band", "ladder") else "band",
+            levels=tuple(levels), lowest_of=lowest, highest_of=highest, location=self.at(path))
+        if not levels or (rating.derived_from and rating.of is not None) or (
+                lowest and highest):
+            self.problem("rating-shape", f"rating `{rating.id}` needs `levels` and either `of` "
+                         "(a node to band) or one of `lowest_of`/`highest_of`", self.at(path),
+                         "see docs/scheme-language.md#ratings")
+        if not rating.derived_from:
+            rating = _replace_of(rating, rating.of or "total")
+        return rating
+
+    def test(self, path: Path, raw: dict[str, Any]) -> SchemeTest | None:
+        if not isinstance(raw.get("name"), str):
+            return None
+        return SchemeTest(
+            name=raw["name"], category=_text(raw.get("category")),
+            facts=raw.get("facts") if isinstance(raw.get("facts"), dict) else {},
+            expect=raw.get("expect") if isinstance(raw.get("expect"), dict) else {},
+            location=self.at(path), facts_location=self.at((*path, "facts")))
+
+
+def _replace_of(rating: Rating, of: str) -> Rating:
+    from dataclasses import replace
+
+    return replace(rating, of=of)
+
+
+def check_value_shape(fact: Fact | Field, value: Any) -> str:
+    """Why `value` cannot be a value of `fact`'s type ('' when it can). Shape only, no range."""
+    kind = fact.type
+    if kind in ("integer", "number", "discretionary"):
+        if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+            return f"expected a number, got {value!r}"
+        if kind == "integer" and Decimal(value) != Decimal(value).to_integral_value():
+            return f"expected a whole number, got {value}"
+        return ""
+    if kind == "boolean":
+        return "" if isinstance(value, bool) else f"expected true or false, got {value!r}"
+    if kind == "enum":
+        ids = [v for v, _ in fact.values]
+        return "" if str(value) in ids and not isinstance(value, bool) else \
+            f"expected one of {', '.join(ids)}, got {value!r}"
+    if kind in ("text", "date"):
+        return "" if isinstance(value, str) else f"expected text, got {value!r}"
+    if kind == "list":
+        return "" if isinstance(value, list) else f"expected a list, got {value!r}"
+    return ""
+
+
+def build_scheme(doc: Document, file: str) -> tuple[Scheme | None, list[Diagnostic]]:
+    """Build the model and run the checks that need no formula parsing."""
+    data = doc.data
+    if not isinstance(data, dict):
+        return None, []
+    b = _Builder(doc)
+    categories = tuple(Category(raw["id"], _text(raw.get("label")) or raw["id"],
+                                _text(raw.get("description")), b.at(path))
+                       for path, raw in b.items("categories"))
+    facts = tuple(b.fact(path, raw) for path, raw in b.items("facts"))
+    derived = tuple(Derived(raw["id"], _text(raw.get("label")) or raw["id"],
+                            _text(raw.get("formula")), _text(raw.get("unit")),
+                            _text(raw.get("description")), b.at(path),
+                            b.formula_at((*path, "formula")))
+                    for path, raw in b.items("derived"))
+    total_raw = data.get("total") if isinstance(data.get("total"), dict) else {}
+    scale = _number(data.get("scale")) or Decimal(100)
+    children = tuple(b.node(path, raw, "total") for path, raw in b.items("indicators"))
+    root = Node(id="total", label=_text(total_raw.get("label")) or "总分",
+                description=_text(total_raw.get("description")),
+                basis=_text(total_raw.get("basis")), tags=(), max=PerCategory({}, scale),
+                floor=Decimal(0), weight=Decimal(1), applies_to=None, applicable=None,
+                renormalize=False, children=children, points=None, when=None, self_score=None,
+                location=b.at(("indicators",), key=True), parent=None)
+    deductions = tuple(b.adjustment("deduction", path, raw) for path, raw in b.items("deductions"))
+    bonuses = tuple(b.adjustment("bonus", path, raw) for path, raw in b.items("bonuses"))
+    vetoes = tuple(b.veto(path, raw) for path, raw in b.items("vetoes"))
+    ratings = tuple(b.rating(path, raw) for path, raw in b.items("ratings"))
+    tests: list[SchemeTest] = []
+    raw_tests = data.get("tests")
+    if isinstance(raw_tests, list):
+        for i, raw in enumerate(raw_tests):
+            if isinstance(raw, dict):
+                t = b.test(("tests", i), raw)
+                if t is not None:
+                    tests.append(t)
+    numeric = data.get("numeric") if isinstance(data.get("numeric"), dict) else {}
+    places = numeric.get("places", 2)
+    rounding = numeric.get("rounding", "half_up")
+    policy = NumericPolicy(places if isinstance(places, int) and 0 <= places <= 6 else 2,
+                           rounding if isinstance(rounding, str) and rounding in (
+                               "half_up", "half_even", "half_down", "up", "down", "ceiling",
+                               "floor") else "half_up")
+    scheme = Scheme(
+        id=_text(data.get("id")), title=_text(data.get("title")),
+        version=_text(data.get("version")), effective=_text(data.get("effective")),
+        owner=_text(data.get("owner")), description=_text(data.get("description")),
+        scale=scale, policy=policy, categories=categories, facts=facts, derived=derived,
+        root=root, deductions=deductions, bonuses=bonuses, vetoes=vetoes, ratings=ratings,
+        tests=tuple(tests), file=file, text=doc.text)
+    _check_meaning(scheme, b)
+    return scheme, b.problems
+
+
+# ----------------------------------------------------------------------------------------------
+# Meaning checks that need no formulas
+
+
+def _check_meaning(scheme: Scheme, b: _Builder) -> None:
+    category_ids = [c.id for c in scheme.categories]
+    _check_unique(b, "category", [(c.id, c.location) for c in scheme.categories])
+    named: list[tuple[str, Location]] = []
+    named += [(f.id, f.location) for f in scheme.facts]
+    named += [(d.id, d.location) for d in scheme.derived]
+    named += [(n.id, n.location) for n in scheme.root.children for n in n.walk()]
+    named += [(a.id, a.location) for a in scheme.adjustments]
+    named += [(v.id, v.location) for v in scheme.vetoes]
+    named += [(r.id, r.location) for r in scheme.ratings]
+    _check_unique(b, "id", named)
+    for name, where in named:
+        if name in RESERVED_IDS:
+            b.problem("reserved-id", f"`{name}` is reserved by the language", where,
+                      "choose another id")
+
+    def check_categories(ids: frozenset[str] | None, where: Location) -> None:
+        for cid in sorted(ids or ()):
+            if cid not in category_ids:
+                b.problem("unknown-category", f"unknown category `{cid}`", where,
+                          _did_you_mean(cid, category_ids) or
+                          f"declared categories: {', '.join(category_ids)}")
+
+    node_ids = {n.id: n for n in scheme.nodes()}
+    for node in scheme.nodes():
+        check_categories(node.applies_to, node.location)
+        if node.max is not None:
+            for cid in node.max.by_category:
+                if cid not in category_ids:
+                    b.problem("unknown-category", f"`max` of `{node.id}` names unknown "
+                              f"category `{cid}`", node.location,
+                              _did_you_mean(cid, category_ids) or
+                              f"declared categories: {', '.join(category_ids)}")
+            if node.max.default is None and set(node.max.by_category) != set(category_ids) and \
+                    node.max.by_category:
+                missing = [c for c in category_ids if c not in node.max.by_category
+                           and (node.applies_to is None or c in node.applies_to)]
+                if missing:
+                    b.problem("missing-max", f"`max` of `{node.id}` gives no value for "
+                              f"{', '.join(missing)}", node.location,
+                              "add those categories or a `default:`")
+        if node.self_score is not None:
+            fact = scheme.fact(node.self_score)
+            if fact is None or fact.type not in ("number", "integer"):
+                b.problem("bad-self-score", f"self_score of `{node.id}` must name a number "
+                          f"fact, not `{node.self_score}`", node.location,
+                          "declare a fact of type number holding the unit's own score")
+        if node.is_group:
+            _check_children_max(scheme, node, b)
+    for adj in scheme.adjustments:
+        check_categories(adj.categories, adj.location)
+        if adj.applies_to not in node_ids:
+            b.problem("unknown-node", f"{adj.kind} `{adj.id}` applies to unknown node "
+                      f"`{adj.applies_to}`", adj.location,
+                      _did_you_mean(adj.applies_to, node_ids) or "use the id of an indicator")
+    rating_ids = {r.id: r for r in scheme.ratings}
+    for veto in scheme.vetoes:
+        check_categories(veto.categories, veto.location)
+        for effect in veto.effects:
+            if effect.kind == "zero" and effect.node not in node_ids:
+                b.problem("unknown-node", f"veto `{veto.id}` zeroes unknown node "
+                          f"`{effect.node}`", effect.location,
+                          _did_you_mean(effect.node or "", node_ids) or
+                          "use the id of an indicator")
+            if effect.rating is not None:
+                rating = rating_ids.get(effect.rating)
+                if rating is None:
+                    b.problem("unknown-rating", f"veto `{veto.id}` names unknown rating "
+                              f"`{effect.rating}`", effect.location,
+                              _did_you_mean(effect.rating, rating_ids) or
+                              f"ratings: {', '.join(rating_ids) or 'none declared'}")
+                    continue
+                level_ids = [lv.id for lv in rating.levels]
+                for level in ((effect.level,) if effect.level else effect.levels):
+                    if level not in level_ids:
+                        b.problem("unknown-level", f"rating `{rating.id}` has no level "
+                                  f"`{level}`", effect.location,
+                                  f"levels: {', '.join(level_ids)}")
+    for rating in scheme.ratings:
+        _check_unique(b, "level", [(lv.id, lv.location) for lv in rating.levels])
+        if rating.derived_from:
+            for source in rating.derived_from:
+                other = rating_ids.get(source)
+                if other is None or other is rating:
+                    b.problem("bad-derived-rating", f"rating `{rating.id}` derives from unknown "
+                              f"rating `{source}`", rating.location,
+                              _did_you_mean(source, rating_ids) or "name declared ratings")
+                    continue
+                missing = [lv.id for lv in other.levels if rating.level(lv.id) is None]
+                if missing:
+                    b.problem("bad-derived-rating", f"levels {', '.join(missing)} of "
+                              f"`{source}` are not levels of `{rating.id}`, so they cannot be "
+                              "compared", rating.location,
+                              f"add them to the levels of `{rating.id}`")
+        else:
+            if rating.of not in node_ids:
+                b.problem("unknown-node", f"rating `{rating.id}` bands unknown node "
+                          f"`{rating.of}`", rating.location,
+                          _did_you_mean(rating.of or "", node_ids) or "use an indicator id")
+            _check_bands(rating, b)
+    for test in scheme.tests:
+        if test.category not in category_ids:
+            b.problem("unknown-category", f"test `{test.name}` uses unknown category "
+                      f"`{test.category}`", test.location,
+                      _did_you_mean(test.category, category_ids) or
+                      f"declared categories: {', '.join(category_ids)}")
+
+
+def _did_you_mean(word: str, options: Any) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f"did you mean `{close[0]}`?" if close else ""
+
+
+def _check_unique(b: _Builder, what: str, items: list[tuple[str, Location]]) -> None:
+    first: dict[str, Location] = {}
+    for name, where in items:
+        if name in first:
+            b.problem("duplicate-id", f"{what} `{name}` is declared twice (first at line "
+                      f"{first[name].line})", where, "give each declaration its own id",
+                      related=(first[name],))
+        else:
+            first[name] = where
+
+
+def _check_children_max(scheme: Scheme, node: Node, b: _Builder) -> None:
+    if node.max is None:
+        return
+    for category in scheme.categories:
+        cid = category.id
+        if node.applies_to is not None and cid not in node.applies_to:
+            continue
+        group_max = node.max.get(cid)
+        if group_max is None:
+            continue
+        total = Decimal(0)
+        for child in node.children:
+            if child.applies_to is not None and cid not in child.applies_to:
+                continue
+            child_max = child.max.get(cid) if child.max is not None else None
+            if child_max is None:
+                continue
+            weighted = child_max * child.weight
+            total += weighted
+            if weighted > group_max:
+                b.problem("children-exceed-max", f"`{child.id}` can give {_plain(weighted)} "
+                          f"points, more than its group `{node.id}` allows ({_plain(group_max)})"
+                          f" for {category.label}", child.location,
+                          f"lower the max of `{child.id}` or raise the max of `{node.id}`")
+        if total > group_max and not node.renormalize:
+            b.problem("max-below-children", f"the children of `{node.id}` add up to "
+                      f"{_plain(total)} points for {category.label}, more than its max "
+                      f"{_plain(group_max)}; the group caps them", node.location,
+                      "make the maxima add up, or keep the cap on purpose")
+
+
+def _check_bands(rating: Rating, b: _Builder) -> None:
+    ranged = [lv for lv in rating.levels if lv.range is not None]
+    for i, first in enumerate(ranged):
+        for second in ranged[i + 1:]:
+            assert first.range is not None and second.range is not None
+            if _overlap(first.range, second.range):
+                b.problem("bands-overlap", f"levels `{first.id}` {first.range} and "
+                          f"`{second.id}` {second.range} of `{rating.id}` overlap",
+                          second.location, "make each edge inclusive on one side only, "
+                          "e.g. [80, 90) and [90, 100]", related=(first.location,))
+    ordered = sorted(ranged, key=lambda lv: _low_key(lv.range))
+    for lower, upper in zip(ordered, ordered[1:], strict=False):
+        assert lower.range is not None and upper.range is not None
+        if _overlap(lower.range, upper.range):
+            continue
+        hi, lo = lower.range, upper.range
+        touching = hi.high is not None and lo.low is not None and hi.high == lo.low and (
+            hi.high_closed != lo.low_closed)
+        if not touching:
+            b.problem("bands-gap", f"points between `{lower.id}` {lower.range} and "
+                      f"`{upper.id}` {upper.range} of `{rating.id}` belong to no level",
+                      upper.location, "let one range start exactly where the other ends, "
+                      "inclusive on one side: [80, 90) then [90, 100]",
+                      related=(lower.location,))
+
+
+def _low_key(interval: Interval | None) -> tuple[int, Decimal, int]:
+    assert interval is not None
+    if interval.low is None:
+        return (0, Decimal(0), 0)
+    return (1, interval.low, 0 if interval.low_closed else 1)
+
+
+def _overlap(a: Interval, b: Interval) -> bool:
+    """Whether two intervals share at least one point."""
+    def below(x: Interval, y: Interval) -> bool:  # x lies entirely below y
+        if x.high is None or y.low is None:
+            return False
+        return x.high < y.low or (x.high == y.low and not (x.high_closed and y.low_closed))
+    return not (below(a, b) or below(b, a))
