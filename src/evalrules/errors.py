@@ -61,3 +61,9 @@ class UsageError(EvalrulesError):
     """A request the library cannot serve as asked (an unknown unit or node)."""
 
     exit_code = 2
+
+
+class OutputError(EvalrulesError, OSError):
+    """A result file that cannot be written; earlier results are left as they were."""
+
+    exit_code = 6

@@ -175,7 +175,7 @@ class _Labels:
     def __init__(self, scheme: Scheme, reasons: Any) -> None:
         self.scheme = scheme
         self.reasons = reasons
-        self.names: dict[str, tuple[str, str]] = {}
+        self.names: dict[str, tuple[str, str]] = {"full": ("满分", "分")}
         for fact in scheme.facts:
             self.names[fact.id] = (fact.label, fact.unit)
         for d in scheme.derived:

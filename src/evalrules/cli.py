@@ -1,0 +1,227 @@
+"""The command line. Only this module touches argv, stdout, stderr and exit codes.
+
+Exit codes: 0 success; 1 embedded tests failed (`test`) or warnings with --strict (`check`);
+2 usage error; 3 the scheme has errors; 4 the facts have errors; 5 a formula failed for a unit;
+6 an output file could not be written.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from .errors import EvalrulesError, FactsError, SchemeError, UsageError
+
+if TYPE_CHECKING:
+    from .api import CompiledScheme
+    from .evaluate import Result
+    from .facts import FactsFile
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_TESTS_FAILED = 1
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text)
+        return
+    from .atomic import write_atomic
+
+    write_atomic(output, (text.rstrip("\n") + "\n").encode("utf-8"))
+    click.echo(f"wrote {output}", err=True)
+
+
+def _fail(exc: EvalrulesError) -> None:
+    """Print an evalrules error the way its class asks, and exit with its code."""
+    from .render.text import format_diagnostics
+
+    if isinstance(exc, (SchemeError, FactsError)) and exc.diagnostics:
+        click.echo(format_diagnostics(exc.diagnostics), err=True)
+    else:
+        click.echo(f"error: {exc}", err=True)
+    sys.exit(exc.exit_code)
+
+
+def handle_errors(func: F) -> F:
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except EvalrulesError as exc:
+            _fail(exc)
+    return wrapper  # type: ignore[return-value]
+
+
+def _load(path: Path) -> CompiledScheme:
+    from .api import load_scheme
+
+    return load_scheme(path)
+
+
+def _evaluate_file(scheme: CompiledScheme, facts: Path) -> tuple[FactsFile, list[Result]]:
+    data = scheme.read_facts(facts)
+    return data, [scheme.evaluate(unit) for unit in data.units]
+
+
+scheme_argument = click.argument("scheme", type=click.Path(exists=True, dir_okay=False,
+                                                           path_type=Path))
+facts_argument = click.argument("facts", type=click.Path(exists=True, dir_okay=False,
+                                                         path_type=Path))
+output_option = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+                             help="Write to this file (atomically) instead of standard output.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="evalrules")
+def main() -> None:
+    """evalrules: evaluation schemes as declarative YAML, every point explained."""
+
+
+@main.command()
+@click.argument("schemes", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1).")
+def check(schemes: Sequence[Path], fmt: str, strict: bool) -> None:
+    """Check schemes and report every problem with file:line:column and a hint."""
+    from . import api
+    from .render import jsonout
+    from .render.text import format_diagnostics
+
+    every = []
+    for path in schemes:
+        _, problems = api.check(path)
+        every.extend(problems)
+    if fmt == "json":
+        click.echo(jsonout.dumps(jsonout.diagnostics(every)))
+    elif every:
+        click.echo(format_diagnostics(every), err=True)
+    else:
+        click.echo(f"{len(schemes)} scheme(s) checked: no problems")
+    if any(d.is_error for d in every):
+        sys.exit(SchemeError.exit_code)
+    if strict and every:
+        sys.exit(EXIT_TESTS_FAILED)
+
+
+@main.command()
+@scheme_argument
+@facts_argument
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default=None,
+              help="Output format (default: from the output file's extension, else text).")
+@output_option
+@handle_errors
+def evaluate(scheme: Path, facts: Path, fmt: str | None, output: Path | None) -> None:
+    """Evaluate every unit in FACTS and print totals, ratings and the rules that fired."""
+    from .render import jsonout
+    from .render.text import format_results
+
+    compiled = _load(scheme)
+    data, results = _evaluate_file(compiled, facts)
+    fmt = fmt or ("json" if output is not None and output.suffix.lower() == ".json" else "text")
+    if fmt == "json":
+        text = jsonout.dumps(jsonout.results(
+            results, scheme_id=compiled.id, scheme_version=compiled.version,
+            scheme_hash=compiled.hash, facts_file=str(facts), facts_hash=data.digest,
+            period=data.period))
+    else:
+        text = format_results(results, compiled.model)
+    _emit(text, output)
+
+
+@main.command()
+@scheme_argument
+@facts_argument
+@click.option("--unit", "unit_id", required=True, help="Id of the unit to explain.")
+@click.option("--node", "node_id", default=None, help="Explain only this indicator subtree.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@output_option
+@handle_errors
+def explain(scheme: Path, facts: Path, unit_id: str, node_id: str | None, fmt: str,
+            output: Path | None) -> None:
+    """Show how one unit's points were reached, down to the facts."""
+    from .render import jsonout
+    from .render.text import format_explanation
+
+    compiled = _load(scheme)
+    data = compiled.read_facts(facts)
+    unit = next((u for u in data.units if u.id == unit_id), None)
+    if unit is None:
+        import difflib
+
+        ids = [u.id for u in data.units]
+        close = difflib.get_close_matches(unit_id, ids, n=1)
+        hint = f"; did you mean {close[0]}?" if close else f"; units: {', '.join(ids[:20])}"
+        raise UsageError(f"no unit `{unit_id}` in {facts}{hint}")
+    if node_id is not None and compiled.model.node(node_id) is None:
+        import difflib
+
+        nodes = [n.id for n in compiled.model.nodes()]
+        close = difflib.get_close_matches(node_id, nodes, n=1)
+        raise UsageError(f"no indicator `{node_id}` in {scheme}"
+                         + (f"; did you mean {close[0]}?" if close else ""))
+    explanation = compiled.evaluate(unit).explain()
+    if fmt == "json":
+        payload = jsonout.explanation(explanation)
+        payload["facts"] = {"file": str(facts), "hash": data.digest}
+        text = jsonout.dumps(payload)
+    else:
+        text = format_explanation(explanation, node_id)
+    _emit(text, output)
+
+
+@main.command("test")
+@click.argument("schemes", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@handle_errors
+def test_command(schemes: Sequence[Path]) -> None:
+    """Run the examples embedded in each scheme's `tests:`."""
+    from .render.text import format_diagnostic
+    from .testing import run_tests
+
+    failed = passed = 0
+    for path in schemes:
+        compiled = _load(path)
+        for outcome in run_tests(compiled):
+            if outcome.passed:
+                passed += 1
+                click.echo(f"PASS {outcome.location}: {outcome.name}")
+                continue
+            failed += 1
+            click.echo(f"FAIL {outcome.location}: {outcome.name}")
+            for m in outcome.mismatches:
+                click.echo(f"  {m.what}: expected {m.expected}, got {m.actual}")
+            for d in outcome.problems:
+                click.echo("  " + format_diagnostic(d).replace("\n", "\n  "))
+            if outcome.error:
+                click.echo(f"  error: {outcome.error}")
+    click.echo(f"{passed} passed, {failed} failed")
+    if failed:
+        sys.exit(EXIT_TESTS_FAILED)
+
+
+@main.command()
+@scheme_argument
+@click.option("--format", "fmt", type=click.Choice(["dot", "mermaid"]), default="dot",
+              show_default=True)
+@output_option
+@handle_errors
+def graph(scheme: Path, fmt: str, output: Path | None) -> None:
+    """Print the scheme's dependency graph (facts → criteria → groups → rules → ratings)."""
+    from .render.graph import to_dot, to_mermaid
+
+    compiled = _load(scheme)
+    _emit(to_dot(compiled.plan) if fmt == "dot" else to_mermaid(compiled.plan), output)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

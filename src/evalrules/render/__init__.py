@@ -1,0 +1,1 @@
+"""Renderers: turn diagnostics, results and explanations into text, JSON and graphs."""
