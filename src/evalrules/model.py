@@ -472,7 +472,7 @@ class _Builder:
             self.problem("criterion-shape", f"node `{node.id}` has {what} `children`, `points`, "
                          "`when`", self.at(path), "a group has `children`; a criterion has "
                          "`points` (a number or formula) or `when` (a condition)")
-        elif shapes[0] != "children" and node.max is None:
+        elif shapes[0] != "children" and "max" not in raw:
             self.problem("missing-max", f"criterion `{node.id}` has no `max`", self.at(path),
                          "add `max:` with the points it is worth")
         if node.renormalize and not node.is_group:

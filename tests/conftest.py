@@ -1,0 +1,50 @@
+"""Shared helpers: schemes built from text, the golden-file switch."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import evalrules
+
+ROOT = Path(__file__).resolve().parent.parent
+CASES = Path(__file__).resolve().parent / "cases"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-goldens", action="store_true",
+                     help="Rewrite expected files under tests/cases/ from current output.")
+
+
+@pytest.fixture
+def update_goldens(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-goldens"))
+
+
+HEADER = """\
+evalrules: 1
+id: t
+title: 测试方案
+version: "1"
+scale: 100
+categories:
+  - {id: production, label: 生产类}
+  - {id: office, label: 机关类}
+"""
+
+
+def scheme_text(body: str) -> str:
+    return HEADER + textwrap.dedent(body)
+
+
+def build(body: str) -> evalrules.CompiledScheme:
+    """Compile a scheme whose categories are production and office."""
+    return evalrules.load_scheme(scheme_text(body))
+
+
+def run(scheme: evalrules.CompiledScheme, facts: dict[str, Any],
+        category: str = "production", unit: str = "U1") -> evalrules.Result:
+    return scheme.evaluate({"id": unit, "category": category, "facts": facts})
