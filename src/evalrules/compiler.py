@@ -15,8 +15,14 @@ from typing import Any
 
 from . import diagnostics as dg
 from .diagnostics import Diagnostic, Location
-from .formula import FUNCTION_NAMES, Formula, FormulaRejected, build_globals, compile_tree, \
-    make_functions
+from .formula import (
+    FUNCTION_NAMES,
+    Formula,
+    FormulaRejected,
+    build_globals,
+    compile_tree,
+    make_functions,
+)
 from .limits import DEFAULT_LIMITS, Limits
 from .model import Adjustment, Derived, Node, Rating, Scheme, Veto
 

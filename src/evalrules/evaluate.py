@@ -20,8 +20,18 @@ from .facts import Subject
 from .formula import Formula, FormulaRuntimeError
 from .model import Adjustment, Node, Rating, Scheme
 from .numeric import CONTEXT, ZERO, allocate
-from .trace import (DerivedStep, Input, LevelCheck, Line, NodeStep, RatingStep, RuleStep, Step,
-                    VetoChange, VetoStep)
+from .trace import (
+    DerivedStep,
+    Input,
+    LevelCheck,
+    Line,
+    NodeStep,
+    RatingStep,
+    RuleStep,
+    Step,
+    VetoChange,
+    VetoStep,
+)
 
 if TYPE_CHECKING:
     from .explain import Explanation
@@ -61,7 +71,7 @@ class Result:
 class _Unit:
     """Per-unit working state; never shared."""
 
-    __slots__ = ("subject", "env", "points", "rules", "vetoes", "ratings", "steps", "applicable")
+    __slots__ = ("applicable", "env", "points", "ratings", "rules", "steps", "subject", "vetoes")
 
     def __init__(self, subject: Subject) -> None:
         self.subject = subject
@@ -153,7 +163,7 @@ class Evaluator:
     @staticmethod
     def _applied(u: _Unit) -> set[str]:
         """Rules that took effect on an applicable node and were not superseded."""
-        out = set()
+        out: set[str] = set()
         for step in u.steps:
             if isinstance(step, NodeStep):
                 out.update(line.ref for line in step.lines
@@ -216,8 +226,8 @@ class Evaluator:
         for owner, formula in plan.applicable:
             cached = u.applicable.get(owner)
             if cached is None:
-                node = self.scheme.node(owner)
-                where = node.formula_locations.get("applicable") if node else None
+                owner_node = self.scheme.node(owner)
+                where = owner_node.formula_locations.get("applicable") if owner_node else None
                 cached = (self._condition(formula, u, owner, where), self._inputs(u, formula))
                 u.applicable[owner] = cached
             if not cached[0]:

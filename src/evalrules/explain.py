@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .diagnostics import Location
 from .model import Scheme
-from .trace import (DerivedStep, Input, Line, NodeStep, RatingStep, RuleStep, VetoChange,
-                    VetoStep)
+from .trace import DerivedStep, Input, Line, NodeStep, RatingStep, RuleStep, VetoChange, VetoStep
 
 if TYPE_CHECKING:
     from .evaluate import Result
@@ -205,13 +204,13 @@ def explain(result: Result, scheme: Scheme | None = None) -> Explanation:
     scheme = scheme or result.scheme
     labels = _Labels(scheme, result.reasons)
     steps = {s.id: s for s in result.steps}
-    applied: dict[str, Line] = {}
+    applied: dict[str, Line] = {}  # rule id -> the line it added to its node
     superseded: dict[str, str] = {}
     for step in result.steps:
         if isinstance(step, NodeStep):
-            for line in step.lines:
-                if line.kind in ("deduction", "bonus"):
-                    applied[line.ref] = line
+            for node_line in step.lines:
+                if node_line.kind in ("deduction", "bonus"):
+                    applied[node_line.ref] = node_line
             superseded.update(dict(step.superseded))
 
     def node(n: Any) -> ExplainedNode:
@@ -273,9 +272,8 @@ def explain(result: Result, scheme: Scheme | None = None) -> Explanation:
         level = rating.level(st.level) if st.level else None
         ratings.append(ExplainedRating(
             id=rating.id, label=rating.label, of=rating.of or "", points=st.points, band=st.band,
-            passed_over=tuple((c.level, c.failed, (rating.level(c.failed).when or "")
-                               if rating.level(c.failed) else "", labels.inputs(c.inputs))
-                              for c in st.passed_over),
+            passed_over=tuple((c.level, c.failed, _condition_of(rating, c.failed),
+                               labels.inputs(c.inputs)) for c in st.passed_over),
             sources=st.sources, changes=st.changes, level=st.level,
             level_label=level.label if level else "",
             labels=tuple((lv.id, lv.label) for lv in rating.levels), location=rating.location))
@@ -295,3 +293,8 @@ def explain(result: Result, scheme: Scheme | None = None) -> Explanation:
         root=node(scheme.root), derived=tuple(derived), rules=tuple(rules),
         vetoes=tuple(vetoes), ratings=tuple(ratings), fired=result.fired,
         award_eligible=result.award_eligible)
+
+
+def _condition_of(rating: Any, level_id: str) -> str:
+    level = rating.level(level_id)
+    return (level.when or "") if level is not None else ""

@@ -35,7 +35,7 @@ class Subject:
     values: Mapping[str, Any]
     name: str = ""
     reasons: Mapping[str, str] = field(default_factory=dict)  # discretionary fact -> reason
-    location: Location = Location()
+    location: Location = field(default_factory=Location)
 
     def digest(self) -> str:
         """A hash of the unit's typed facts, to tie an explanation to its input."""
@@ -244,7 +244,8 @@ class _Checker:
                 if extra:
                     self.problem("bad-fact-value", f"{who}: `{fact.id}` takes `value` and "
                                  f"`reason`, not `{extra[0]}`", (*path, extra[0]), key=True)
-                reason = raw.get("reason") if isinstance(raw.get("reason"), str) else ""
+                given = raw.get("reason")
+                reason = given if isinstance(given, str) else ""
                 raw = raw.get("value")
                 path = (*path, "value")
             value = self.value(fact, raw, path, who)

@@ -7,6 +7,7 @@ pass. Nothing past this module sees raw dicts.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -195,7 +196,7 @@ class VetoEffect:
     rating: str | None = None
     level: str | None = None
     levels: tuple[str, ...] = ()
-    location: Location = Location()
+    location: Location = field(default_factory=Location)
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,6 +312,14 @@ class Scheme:
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
+
+
+def _opt_text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _number(value: Any) -> Decimal | None:
@@ -511,8 +520,7 @@ class _Builder:
         adj = Adjustment(
             kind=kind, id=raw["id"], label=_text(raw.get("label")) or raw["id"],
             description=_text(raw.get("description")), basis=_text(raw.get("basis")),
-            applies_to=raw.get("applies_to") if isinstance(raw.get("applies_to"), str)
-            else "total",
+            applies_to=_opt_text(raw.get("applies_to")) or "total",
             categories=_ids(raw.get("categories")),
             when=raw.get("when") if isinstance(raw.get("when"), str) else None,
             points=points, per=raw.get("per") if isinstance(raw.get("per"), str) else None,
@@ -594,7 +602,7 @@ class _Builder:
             id=raw["id"], label=_text(raw.get("label")) or raw["id"],
             description=_text(raw.get("description")), basis=_text(raw.get("basis")),
             of=raw.get("of") if isinstance(raw.get("of"), str) else None,
-            assess=raw.get("assess") if raw.get("assess") in ("band", "ladder") else "band",
+            assess="ladder" if raw.get("assess") == "ladder" else "band",
             levels=tuple(levels), lowest_of=lowest, highest_of=highest, location=self.at(path))
         if not levels or (rating.derived_from and rating.of is not None) or (
                 lowest and highest):
@@ -610,8 +618,7 @@ class _Builder:
             return None
         return SchemeTest(
             name=raw["name"], category=_text(raw.get("category")),
-            facts=raw.get("facts") if isinstance(raw.get("facts"), dict) else {},
-            expect=raw.get("expect") if isinstance(raw.get("expect"), dict) else {},
+            facts=_mapping(raw.get("facts")), expect=_mapping(raw.get("expect")),
             location=self.at(path), facts_location=self.at((*path, "facts")))
 
 
@@ -658,7 +665,7 @@ def build_scheme(doc: Document, file: str) -> tuple[Scheme | None, list[Diagnost
                             _text(raw.get("description")), b.at(path),
                             b.formula_at((*path, "formula")))
                     for path, raw in b.items("derived"))
-    total_raw = data.get("total") if isinstance(data.get("total"), dict) else {}
+    total_raw = _mapping(data.get("total"))
     scale = _number(data.get("scale")) or Decimal(100)
     children = tuple(b.node(path, raw, "total") for path, raw in b.items("indicators"))
     root = Node(id="total", label=_text(total_raw.get("label")) or "总分",
@@ -679,7 +686,7 @@ def build_scheme(doc: Document, file: str) -> tuple[Scheme | None, list[Diagnost
                 t = b.test(("tests", i), raw)
                 if t is not None:
                     tests.append(t)
-    numeric = data.get("numeric") if isinstance(data.get("numeric"), dict) else {}
+    numeric = _mapping(data.get("numeric"))
     places = numeric.get("places", 2)
     rounding = numeric.get("rounding", "half_up")
     policy = NumericPolicy(places if isinstance(places, int) and 0 <= places <= 6 else 2,
@@ -869,7 +876,7 @@ def _check_bands(rating: Rating, b: _Builder) -> None:
                           second.location, "make each edge inclusive on one side only, "
                           "e.g. [80, 90) and [90, 100]", related=(first.location,))
     ordered = sorted(ranged, key=lambda lv: _low_key(lv.range))
-    for lower, upper in zip(ordered, ordered[1:], strict=False):
+    for lower, upper in itertools.pairwise(ordered):
         assert lower.range is not None and upper.range is not None
         if _overlap(lower.range, upper.range):
             continue

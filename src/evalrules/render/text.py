@@ -14,8 +14,7 @@ from typing import Any
 
 from ..diagnostics import Diagnostic
 from ..evaluate import Result
-from ..explain import (ExplainedInput, ExplainedNode, ExplainedRating, ExplainedRule,
-                       Explanation)
+from ..explain import ExplainedInput, ExplainedNode, ExplainedRating, ExplainedRule, Explanation
 from ..model import Scheme
 from ..numeric import plain
 
