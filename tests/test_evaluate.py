@@ -460,3 +460,20 @@ def test_evaluation_is_pure_and_the_scheme_is_reusable() -> None:
     again = run(scheme, {"cases": 2})
     assert first.total == again.total and first.points == again.points
     assert first.steps == again.steps
+
+
+def test_a_rating_grouped_from_another_gives_the_three_tier_ladder() -> None:
+    """Seed 002's ladder: 5★ first tier; 4–3★ second; below 3★ third."""
+    tiers = RATINGS + """
+  - id: tier
+    label: 阶梯
+    from: stars
+    levels:
+      - {id: first, label: 第一阶梯, includes: ["5"]}
+      - {id: second, label: 第二阶梯, includes: ["4", "3"]}
+      - {id: third, label: 第三阶梯, includes: ["2", "1", "0"]}
+"""
+    scheme = build(tiers)
+    assert run(scheme, {"score": 95, "innovation": 1}).ratings["tier"] == "first"
+    assert run(scheme, {"score": 75}).ratings["tier"] == "second"
+    assert run(scheme, {"score": 95, "accident": True}).ratings["tier"] == "third"

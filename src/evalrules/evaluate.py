@@ -422,6 +422,8 @@ def _child_points(u: _Unit, child: Node) -> Decimal:
 def _combine(rating: Rating, levels: list[str | None]) -> str | None:
     if any(lv is None for lv in levels):
         return None
+    if rating.source is not None:
+        return next((lv.id for lv in rating.levels if levels[0] in lv.includes), None)
     ranks = [rating.rank(lv) for lv in levels if lv is not None]
     pick = max(ranks) if rating.lowest_of else min(ranks)
     return rating.levels[pick].id if pick < len(rating.levels) else None

@@ -187,6 +187,7 @@ class Adjustment:
     above_max: bool
     location: Location
     formula_locations: Mapping[str, Location] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +212,7 @@ class Veto:
     effects: tuple[VetoEffect, ...]
     location: Location
     formula_location: Location
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +224,7 @@ class Level:
     when: str | None
     location: Location
     formula_location: Location
+    includes: tuple[str, ...] = ()  # with Rating.source: the source levels mapped here
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,10 +239,11 @@ class Rating:
     lowest_of: tuple[str, ...]
     highest_of: tuple[str, ...]
     location: Location
+    source: str | None = None  # `from`: a rating whose levels are grouped into these
 
     @property
     def derived_from(self) -> tuple[str, ...]:
-        return self.lowest_of or self.highest_of
+        return self.lowest_of or self.highest_of or ((self.source,) if self.source else ())
 
     def rank(self, level: str) -> int:
         """Position of a level, best first; unknown levels rank last."""
@@ -316,6 +320,10 @@ def _text(value: Any) -> str:
 
 def _opt_text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
+
+
+def _tags(value: Any) -> tuple[str, ...]:
+    return tuple(t for t in value if isinstance(t, str)) if isinstance(value, list) else ()
 
 
 def _mapping(value: Any) -> dict[str, Any]:
@@ -465,8 +473,7 @@ class _Builder:
         node = Node(
             id=raw["id"], label=_text(raw.get("label")) or raw["id"],
             description=_text(raw.get("description")), basis=_text(raw.get("basis")),
-            tags=tuple(t for t in raw.get("tags", []) if isinstance(t, str))
-            if isinstance(raw.get("tags"), list) else (),
+            tags=_tags(raw.get("tags")),
             max=self.per_category((*path, "max"), raw.get("max")),
             floor=floor, weight=weight if weight is not None else Decimal(1),
             applies_to=_ids(raw.get("applies_to")),
@@ -527,7 +534,7 @@ class _Builder:
             range=bounds, cap=_number(cap_raw), uncapped=cap_raw == "none",
             exclusive=raw.get("exclusive") if isinstance(raw.get("exclusive"), str) else None,
             above_max=raw.get("above_max") is True, location=self.at(path),
-            formula_locations=formula_locations)
+            formula_locations=formula_locations, tags=_tags(raw.get("tags")))
         variable = isinstance(adj.points, str) or adj.per is not None
         if variable and adj.cap is None and not adj.uncapped:
             self.problem("missing-cap", f"{kind} `{adj.id}` computes its points but states no "
@@ -565,7 +572,7 @@ class _Builder:
             description=_text(raw.get("description")), basis=_text(raw.get("basis")),
             categories=_ids(raw.get("categories")), when=_text(raw.get("when")),
             reason=_text(raw.get("reason")), effects=tuple(effects), location=self.at(path),
-            formula_location=self.formula_at((*path, "when")))
+            formula_location=self.formula_at((*path, "when")), tags=_tags(raw.get("tags")))
 
     def bad_effect(self, where: Location) -> None:
         self.problem("invalid-value", "a veto effect must be one of {zero: NODE}, {rating: R, "
@@ -593,7 +600,8 @@ class _Builder:
                     id=lv["id"], label=_text(lv.get("label")) or lv["id"],
                     description=_text(lv.get("description")), range=interval,
                     when=lv.get("when") if isinstance(lv.get("when"), str) else None,
-                    location=self.at(lpath), formula_location=self.formula_at((*lpath, "when"))))
+                    location=self.at(lpath), formula_location=self.formula_at((*lpath, "when")),
+                    includes=_tags(lv.get("includes"))))
         lowest = tuple(v for v in raw.get("lowest_of", []) if isinstance(v, str)) \
             if isinstance(raw.get("lowest_of"), list) else ()
         highest = tuple(v for v in raw.get("highest_of", []) if isinstance(v, str)) \
@@ -603,12 +611,13 @@ class _Builder:
             description=_text(raw.get("description")), basis=_text(raw.get("basis")),
             of=raw.get("of") if isinstance(raw.get("of"), str) else None,
             assess="ladder" if raw.get("assess") == "ladder" else "band",
-            levels=tuple(levels), lowest_of=lowest, highest_of=highest, location=self.at(path))
-        if not levels or (rating.derived_from and rating.of is not None) or (
-                lowest and highest):
-            self.problem("rating-shape", f"rating `{rating.id}` needs `levels` and either `of` "
-                         "(a node to band) or one of `lowest_of`/`highest_of`", self.at(path),
-                         "see docs/scheme-language.md#ratings")
+            levels=tuple(levels), lowest_of=lowest, highest_of=highest, location=self.at(path),
+            source=_opt_text(raw.get("from")))
+        kinds = [k for k in ("of", "lowest_of", "highest_of", "from") if k in raw]
+        if not levels or len(kinds) > 1:
+            self.problem("rating-shape", f"rating `{rating.id}` needs `levels` and at most one "
+                         "of `of` (a node to band), `lowest_of`, `highest_of` or `from`",
+                         self.at(path), "see docs/scheme-language.md#ratings")
         if not rating.derived_from:
             rating = _replace_of(rating, rating.of or "total")
         return rating
@@ -796,6 +805,9 @@ def _check_meaning(scheme: Scheme, b: _Builder) -> None:
                               f"rating `{source}`", rating.location,
                               _did_you_mean(source, rating_ids) or "name declared ratings")
                     continue
+                if rating.source is not None:
+                    _check_mapping(rating, other, b)
+                    continue
                 missing = [lv.id for lv in other.levels if rating.level(lv.id) is None]
                 if missing:
                     b.problem("bad-derived-rating", f"levels {', '.join(missing)} of "
@@ -905,3 +917,25 @@ def _overlap(a: Interval, b: Interval) -> bool:
             return False
         return x.high < y.low or (x.high == y.low and not (x.high_closed and y.low_closed))
     return not (below(a, b) or below(b, a))
+
+
+def _check_mapping(rating: Rating, source: Rating, b: _Builder) -> None:
+    """Each level of the source rating must map to exactly one level of `rating`."""
+    owner: dict[str, str] = {}
+    for level in rating.levels:
+        for included in level.includes:
+            if source.level(included) is None:
+                b.problem("bad-derived-rating", f"level `{level.id}` of `{rating.id}` includes "
+                          f"`{included}`, which is not a level of `{source.id}`", level.location,
+                          f"levels of `{source.id}`: {', '.join(lv.id for lv in source.levels)}")
+            elif included in owner:
+                b.problem("bad-derived-rating", f"level `{included}` of `{source.id}` is "
+                          f"included by both `{owner[included]}` and `{level.id}`",
+                          level.location, "include each source level once")
+            else:
+                owner[included] = level.id
+    missing = [lv.id for lv in source.levels if lv.id not in owner]
+    if missing:
+        b.problem("bad-derived-rating", f"levels {', '.join(missing)} of `{source.id}` map to "
+                  f"no level of `{rating.id}`", rating.location,
+                  "list them under `includes` of one level")
