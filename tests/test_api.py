@@ -1,0 +1,81 @@
+"""The library surface: a small, typed API that programs embed."""
+
+from __future__ import annotations
+
+import doctest
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import evalrules
+
+from .conftest import ROOT
+
+SCHEME = ROOT / "schemes" / "star-branch-5521.yaml"
+FACTS = ROOT / "examples" / "star-branch-5521" / "facts.yaml"
+
+
+def test_every_public_name_resolves() -> None:
+    for name in evalrules.__all__:
+        assert getattr(evalrules, name) is not None
+    with pytest.raises(AttributeError):
+        _ = evalrules.not_a_name  # type: ignore[attr-defined]
+
+
+def test_package_docstring_example_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The example in `help(evalrules)` is real."""
+    monkeypatch.chdir(ROOT)
+    failures, tried = doctest.testmod(evalrules, report=False)
+    assert tried >= 4 and failures == 0
+
+
+def test_load_from_path_or_text_gives_the_same_scheme() -> None:
+    from_path = evalrules.load_scheme(SCHEME)
+    from_text = evalrules.load_scheme(SCHEME.read_text("utf-8"))
+    assert from_path.hash == from_text.hash and from_path.id == "star-branch-5521"
+
+
+def test_unreadable_scheme_is_a_scheme_error(tmp_path: Path) -> None:
+    with pytest.raises(evalrules.SchemeError) as info:
+        evalrules.load_scheme(tmp_path / "missing.yaml")
+    assert info.value.diagnostics[0].code == "Y009"
+
+
+def test_floats_from_programs_are_taken_at_their_shortest_decimal() -> None:
+    """A program passing 0.1 gets the decimal 0.1, never 0.1000000000000000055…"""
+    scheme = evalrules.load_scheme(SCHEME)
+    facts = scheme.read_facts(FACTS)
+    unit = facts.units[0]
+    as_mapping = {"id": unit.id, "category": unit.category,
+                  "facts": {k: (float(v) if isinstance(v, Decimal) else v)
+                            for k, v in unit.values.items()}}
+    as_mapping["facts"] = {k: ([dict(r) for r in v] if isinstance(v, tuple) else v)
+                           for k, v in as_mapping["facts"].items()}
+    as_mapping["facts"].update({k: {"value": float(unit.values[k]), "reason": r}
+                                for k, r in unit.reasons.items()})
+    assert scheme.evaluate(as_mapping).total == scheme.evaluate(unit).total
+
+
+def test_one_compiled_scheme_serves_many_threads() -> None:
+    """The compiled scheme is immutable: threads evaluating at once get the same results."""
+    scheme = evalrules.load_scheme(SCHEME)
+    units = scheme.read_facts(FACTS).units
+    expected = [scheme.evaluate(u).total for u in units]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        rounds = [list(pool.map(lambda u: scheme.evaluate(u).total, units)) for _ in range(4)]
+    assert all(r == expected for r in rounds)
+
+
+def test_explanation_matches_the_result() -> None:
+    scheme = evalrules.load_scheme(SCHEME)
+    for unit in scheme.read_facts(FACTS).units:
+        result = scheme.evaluate(unit)
+        explanation = result.explain()
+        assert explanation.total == result.total
+        assert {r.id: r.level for r in explanation.ratings} == dict(result.ratings)
+        for node in explanation.root.walk():
+            assert node.points == result.points[node.id]
+            if node.applicable:
+                assert sum((ln.amount for ln in node.lines), Decimal(0)) == node.points
