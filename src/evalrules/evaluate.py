@@ -92,6 +92,7 @@ class Evaluator:
         self.scheme = plan.scheme
         self.policy = plan.scheme.policy
         self._globals = dict(plan.globals)
+        self._nodes = {n.id: n for n in plan.scheme.nodes()}
         self.scheme_hash = "sha256:" + hashlib.sha256(
             plan.scheme.text.encode("utf-8")).hexdigest()
 
@@ -146,7 +147,8 @@ class Evaluator:
                     self._rating(step, u)
                 else:
                     self._derived(step, u)
-        fired = [s.id for s in u.steps if isinstance(s, RuleStep) and s.id in self._applied(u)]
+        applied = self._applied(u)
+        fired = [s.id for s in u.steps if isinstance(s, RuleStep) and s.id in applied]
         fired += [s.id for s in u.steps if isinstance(s, VetoStep) and s.fired]
         no_award = any(u.vetoes[v.id].fired and any(e.kind == "no_award" for e in v.effects)
                        for v in self.scheme.vetoes if v.id in u.vetoes)
@@ -226,7 +228,7 @@ class Evaluator:
         for owner, formula in plan.applicable:
             cached = u.applicable.get(owner)
             if cached is None:
-                owner_node = self.scheme.node(owner)
+                owner_node = self._nodes.get(owner)
                 where = owner_node.formula_locations.get("applicable") if owner_node else None
                 cached = (self._condition(formula, u, owner, where), self._inputs(u, formula))
                 u.applicable[owner] = cached
