@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import decimal
 import difflib
 import itertools
 import math
@@ -91,6 +92,7 @@ class Filter:
     text: str
     code: CodeType
     outer: tuple[str, ...]
+    constants: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +107,24 @@ class Formula:
         return eval(self.code, globals_, values)  # noqa: S307 - code built from a checked AST
 
 
+def _literal(node: ast.Constant, source: str) -> Any:
+    """A literal's value; numbers as exact decimals read from the source text, so that digits
+    beyond a binary float's precision (and magnitudes beyond its range) are kept."""
+    value = node.value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value
+    segment = ast.get_source_segment(source, node) if source else None
+    if segment:
+        try:
+            exact = Decimal(segment, context=CONTEXT)
+        except ArithmeticError:  # 0x1F and other forms Decimal does not read
+            pass
+        else:
+            if exact.is_finite():
+                return exact
+    return to_decimal(value)
+
+
 def _suggest(name: str, options: Iterable[str]) -> str:
     close = difflib.get_close_matches(name, list(options), n=1, cutoff=0.7)
     return f"did you mean `{close[0]}`?" if close else ""
@@ -114,7 +134,9 @@ class _Checker(ast.NodeVisitor):
     """Walks a parsed formula, collecting problems and the free names it reads."""
 
     def __init__(self, known: Mapping[str, Any], fields: Mapping[str, Any] | None,
-                 list_fields: Mapping[str, Mapping[str, Any]], limits: Limits) -> None:
+                 list_fields: Mapping[str, Mapping[str, Any]], limits: Limits,
+                 source: str = "") -> None:
+        self.source = source
         self.known = known
         self.fields = fields
         self.list_fields = list_fields
@@ -123,9 +145,17 @@ class _Checker(ast.NodeVisitor):
         self.names: list[tuple[str, int]] = []
         self.count = 0
 
+    def column(self, node: ast.AST) -> int:
+        """The node's 1-based column in characters (the parser counts UTF-8 bytes)."""
+        offset: int = getattr(node, "col_offset", 0)
+        lines = self.source.split("\n")
+        lineno: int = getattr(node, "lineno", 1)
+        if not self.source or not 1 <= lineno <= len(lines):
+            return offset + 1
+        return len(lines[lineno - 1].encode("utf-8")[:offset].decode("utf-8", "ignore")) + 1
+
     def problem(self, kind: str, node: ast.AST, message: str, hint: str = "") -> None:
-        column = getattr(node, "col_offset", 0) + 1
-        self.problems.append(FormulaProblem(kind, message, column, hint))
+        self.problems.append(FormulaProblem(kind, message, self.column(node), hint))
 
     def generic_visit(self, node: ast.AST) -> None:
         self.count += 1
@@ -173,7 +203,7 @@ class _Checker(ast.NodeVisitor):
                          _suggest(name, options) or "declare it under `facts` or `derived`, "
                          "or use the id of a node")
             return
-        self.names.append((name, node.col_offset + 1))
+        self.names.append((name, self.column(node)))
 
     def visit_Compare(self, node: ast.Compare) -> None:
         for op, right in zip(node.ops, node.comparators, strict=True):
@@ -215,6 +245,11 @@ class _Checker(ast.NodeVisitor):
         if name in AGGREGATES:
             self._check_aggregate(name, node)
             return
+        if name == "date" and node.args and isinstance(node.args[0], ast.Constant):
+            try:
+                parse_date(node.args[0].value)
+            except FormulaRuntimeError as exc:
+                self.problem("bad-arguments", node.args[0], str(exc), "write date(\"2024-03-31\")")
         for arg in node.args:
             self.visit(arg)
         for kw in node.keywords:
@@ -227,7 +262,7 @@ class _Checker(ast.NodeVisitor):
         fields: Mapping[str, Any] | None = None
         if isinstance(subject, ast.Name) and subject.id in self.list_fields:
             fields = self.list_fields[subject.id]
-            self.names.append((subject.id, subject.col_offset + 1))
+            self.names.append((subject.id, self.column(subject)))
         else:
             self.problem("bad-arguments", subject, f"{name}() needs a list fact as its first "
                          "argument", f"list facts: {', '.join(self.list_fields) or 'none'}")
@@ -251,18 +286,26 @@ class _Checker(ast.NodeVisitor):
                 self.visit(kw.value)
 
     def _check_where(self, node: ast.Constant, fields: Mapping[str, Any]) -> None:
-        inner = _Checker(self.known, fields, self.list_fields, self.limits)
+        text = str(node.value).strip()
+        inner = _Checker(self.known, fields, self.list_fields, self.limits, text)
         try:
-            tree = ast.parse(node.value, mode="eval")
+            tree = ast.parse(text, mode="eval")
         except SyntaxError as exc:
             self.problem("formula-syntax", node, f"the where= condition does not parse: "
                          f"{exc.msg}")
             return
+        except (ValueError, RecursionError, MemoryError):
+            self.problem("formula-too-complex", node, "the where= condition is too deeply nested")
+            return
+        if _depth(tree) > self.limits.formula_depth:
+            self.problem("formula-too-complex", node, f"the where= condition nests deeper than "
+                         f"{self.limits.formula_depth} levels", "split it into derived values")
+            return
         inner.visit(tree)
         for p in inner.problems:
             self.problems.append(FormulaProblem(p.kind, f"in where=: {p.message}",
-                                                node.col_offset + 1, p.hint))
-        self.names.extend((n, node.col_offset + 1) for n, _ in inner.names)
+                                                self.column(node), p.hint))
+        self.names.extend((n, self.column(node)) for n, _ in inner.names)
         self.count += inner.count
 
 
@@ -280,7 +323,8 @@ class _Transformer(ast.NodeTransformer):
     """Rewrites a checked tree for exact, bounded evaluation."""
 
     def __init__(self, known: Mapping[str, Any], known_lists: Mapping[str, Mapping[str, Any]],
-                 limits: Limits) -> None:
+                 limits: Limits, source: str = "") -> None:
+        self.source = source
         self.constants: dict[str, Any] = {}
         self.known = known
         self.known_lists = known_lists
@@ -294,7 +338,7 @@ class _Transformer(ast.NodeTransformer):
     def visit_Constant(self, node: ast.Constant) -> ast.AST:
         if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
             return node
-        return self._const(to_decimal(node.value), node)
+        return self._const(_literal(node, self.source), node)
 
     def visit_Name(self, node: ast.Name) -> ast.AST:
         if node.id in ("true", "True"):
@@ -308,8 +352,7 @@ class _Transformer(ast.NodeTransformer):
         comparators: list[ast.expr] = []
         for op, right in zip(node.ops, node.comparators, strict=True):
             if isinstance(op, (ast.In, ast.NotIn)) and isinstance(right, (ast.Tuple, ast.List)):
-                values = tuple(to_decimal(e.value) if isinstance(e.value, (int, float))
-                               and not isinstance(e.value, bool) else e.value
+                values = tuple(_literal(e, self.source)
                                for e in right.elts if isinstance(e, ast.Constant))
                 comparators.append(self._const(frozenset(values), right))
             else:
@@ -352,7 +395,7 @@ class _Transformer(ast.NodeTransformer):
         inner = compile_tree(text, known=self.known, fields=fields, known_lists=self.known_lists,
                              limits=self.limits)
         outer = tuple(sorted(n for n in inner.names if n not in fields))
-        flt = Filter(text, inner.code, outer)
+        flt = Filter(text, inner.code, outer, inner.constants)
         self.constants.update(inner.constants)
         ref = self._const(flt, at)
         # _bind(filter, {outer names}) gives the per-record predicate.
@@ -388,7 +431,8 @@ def compile_tree(text: str, *, known: Mapping[str, Any] | None = None,
                                               f"the formula nests deeper than "
                                               f"{limits.formula_depth} levels", 1,
                                               "split it into derived values")])
-    checker = _Checker({**known, **{k: None for k in known_lists}}, fields, known_lists, limits)
+    checker = _Checker({**known, **{k: None for k in known_lists}}, fields, known_lists, limits,
+                       text.strip())
     checker.visit(tree)
     if checker.count > limits.formula_nodes:
         checker.problems.append(FormulaProblem("formula-too-complex",
@@ -397,7 +441,7 @@ def compile_tree(text: str, *, known: Mapping[str, Any] | None = None,
                                                "split it into derived values"))
     if checker.problems:
         raise FormulaRejected(checker.problems)
-    transformer = _Transformer(known, known_lists, limits)
+    transformer = _Transformer(known, known_lists, limits, text.strip())
     tree = ast.fix_missing_locations(transformer.visit(tree))
     code = compile(tree, "<formula>", "eval")
     names = [(n, c) for n, c in checker.names if fields is None or n not in fields]
@@ -540,7 +584,7 @@ def make_functions(policy: NumericPolicy, limits: Limits = DEFAULT_LIMITS) -> di
         return CONTEXT.power(b, e)
 
     def bind(flt: Filter, outer: Mapping[str, Any]) -> Callable[[Mapping[str, Any]], Any]:
-        env = dict(table)
+        env = {**table, **flt.constants}  # the condition's own literals (_k names)
 
         def matches(record: Mapping[str, Any]) -> Any:
             scope = dict(outer)
@@ -578,11 +622,14 @@ def reference_evaluate(text: str, values: Mapping[str, Any], policy: NumericPoli
     table = make_functions(policy)
 
     class DecimalEval(SimpleEval):  # type: ignore[misc]
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            # Literal lists, for band() and `in`: SimpleEval itself refuses tuples and lists.
+            self.nodes[ast.Tuple] = lambda node: tuple(self._eval(e) for e in node.elts)
+            self.nodes[ast.List] = self.nodes[ast.Tuple]
+
         def _eval_constant(self, node: ast.Constant) -> Any:
-            value = node.value
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                return to_decimal(value)
-            return value
+            return _literal(node, self.expr.strip())  # simpleeval parses expr.strip()
 
         def _eval_name(self, node: ast.Name) -> Any:
             if node.id in ("true", "True"):
@@ -621,4 +668,5 @@ def reference_evaluate(text: str, values: Mapping[str, Any], policy: NumericPoli
         to_decimal(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else x
         for x in b)
     evaluator.operators[ast.NotIn] = lambda a, b: not evaluator.operators[ast.In](a, b)
-    return evaluator.eval(text.strip())
+    with decimal.localcontext(CONTEXT):  # the evaluator's context: 34 digits, traps on
+        return evaluator.eval(text.strip())

@@ -79,7 +79,11 @@ def allocate(exact: list[Decimal], total: Decimal, quantum: Decimal) -> list[Dec
 
 def plain(value: Decimal) -> str:
     """A decimal as people write it: 90, 89.5, 0.25 (no exponent, no trailing zeros)."""
+    if not value:
+        return "0"  # also -0 and 0.00, never "-0"
     if value == value.to_integral_value():
-        return str(value.quantize(Decimal(1)))
+        # format() needs no context: quantize() raised InvalidOperation beyond its precision.
+        text = format(value, "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
     text = format(value.normalize(), "f")
     return text

@@ -134,7 +134,10 @@ def _translate(error: Any, doc: Document) -> list[Diagnostic]:
                 sub_types.add(f"`{target['const']}`")
             elif "anyOf" in target:
                 sub_types.add("one of its forms")
-        deeper = [e for e in error.context if e.validator not in ("type", "const")]
+        # Errors inside the value (a non-empty relative path) come from the form that matched
+        # its shape, whatever their kind: report those rather than "must be a mapping or ...".
+        deeper = [e for e in error.context
+                  if e.relative_path or e.validator not in ("type", "const")]
         if deeper:
             from jsonschema.exceptions import best_match
 

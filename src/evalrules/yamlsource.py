@@ -20,9 +20,10 @@ from .diagnostics import Diagnostic, Location, Path
 from .limits import DEFAULT_LIMITS, Limits
 
 _INT = re.compile(r"[-+]?(0|[1-9][0-9]*)")
-_DECIMAL = re.compile(r"[-+]?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
+_DECIMAL = re.compile(r"[-+]?((0|[1-9][0-9]*)(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?")
 _LEADING_ZERO = re.compile(r"[-+]?0[0-9_]+(\.[0-9]*)?")
-_OTHER_NUMBER = re.compile(r"[-+]?(0[xXoObB][0-9a-fA-F_]+|\.(inf|Inf|INF|nan|NaN|NAN)|[0-9][0-9_]*_[0-9_]*)")
+_OTHER_NUMBER = re.compile(r"[-+]?(0[xXoObB][0-9a-fA-F_]+|\.(inf|Inf|INF|nan|NaN|NAN)"
+                           r"|[0-9][0-9_]*_[0-9_]*(\.[0-9_]*)?)")
 _NULLS = {"", "~", "null", "Null", "NULL"}
 _TRUE = {"true", "True", "TRUE"}
 _FALSE = {"false", "False", "FALSE"}
@@ -193,6 +194,9 @@ def load_yaml(text: str, file: str = "<text>", limits: Limits = DEFAULT_LIMITS,
             if isinstance(event, (yaml.StreamStartEvent, yaml.StreamEndEvent,
                                   yaml.DocumentEndEvent)):
                 continue
+            if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                stack.pop()  # the end of a container is not another node
+                continue
             nodes += 1
             if nodes > limits.yaml_nodes:
                 problems.append(dg.make("too-large", f"more than {limits.yaml_nodes} YAML nodes",
@@ -227,8 +231,6 @@ def load_yaml(text: str, file: str = "<text>", limits: Limits = DEFAULT_LIMITS,
                     path = (*stack[-1].path, f"<bad key {nodes}>")
                 stack.append(_Frame(container, path))
                 continue
-            if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-                stack.pop()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
