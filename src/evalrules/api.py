@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,8 +60,8 @@ class CompiledScheme:
         return read_facts(self.model, path, limits)
 
 
-def _source(source: str | Path) -> tuple[str, str]:
-    """(text, file name) for a path or for scheme text given directly."""
+def _source(source: str | Path) -> tuple[str, str, bytes]:
+    """(text, file name, raw bytes) for a path or for scheme text given directly."""
     if isinstance(source, Path) or ("\n" not in source and source.strip().endswith(
             (".yaml", ".yml"))):
         path = Path(source)
@@ -71,12 +72,12 @@ def _source(source: str | Path) -> tuple[str, str]:
                                        f"{exc.strerror or exc}", Location(str(path)),
                                        "check the path")]) from None
         try:
-            return data.decode("utf-8-sig"), str(path)
+            return data.decode("utf-8-sig"), str(path), data
         except UnicodeDecodeError as exc:
             raise SchemeError([dg.make("unreadable-file", f"the scheme is not UTF-8 text "
                                        f"(byte {exc.start})", Location(str(path)),
                                        "save it as UTF-8")]) from None
-    return source, "<text>"
+    return source, "<text>", source.encode("utf-8")
 
 
 def check(source: str | Path, limits: Limits = DEFAULT_LIMITS
@@ -86,7 +87,7 @@ def check(source: str | Path, limits: Limits = DEFAULT_LIMITS
     `source` is a path (a Path, or a str ending in .yaml/.yml) or the scheme's text.
     """
     try:
-        text, file = _source(source)
+        text, file, raw = _source(source)
     except SchemeError as exc:
         return None, list(exc.diagnostics)
     doc, problems = load_yaml(text, file, limits)
@@ -106,7 +107,8 @@ def check(source: str | Path, limits: Limits = DEFAULT_LIMITS
     if plan is None or any(p.is_error for p in problems):
         return None, problems
     warnings = tuple(p for p in problems if not p.is_error)
-    return CompiledScheme(model, plan, warnings, Evaluator(plan)), problems
+    digest = "sha256:" + hashlib.sha256(raw).hexdigest()  # of the bytes, as sha256sum shows
+    return CompiledScheme(model, plan, warnings, Evaluator(plan, digest)), problems
 
 
 def load_scheme(source: str | Path, limits: Limits = DEFAULT_LIMITS) -> CompiledScheme:

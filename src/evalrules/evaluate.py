@@ -87,13 +87,13 @@ class _Unit:
 class Evaluator:
     """Evaluates units against one plan. Immutable after construction."""
 
-    def __init__(self, plan: Plan) -> None:
+    def __init__(self, plan: Plan, scheme_hash: str = "") -> None:
         self.plan = plan
         self.scheme = plan.scheme
         self.policy = plan.scheme.policy
         self._globals = dict(plan.globals)
         self._nodes = {n.id: n for n in plan.scheme.nodes()}
-        self.scheme_hash = "sha256:" + hashlib.sha256(
+        self.scheme_hash = scheme_hash or "sha256:" + hashlib.sha256(
             plan.scheme.text.encode("utf-8")).hexdigest()
 
     # -- helpers
@@ -244,7 +244,9 @@ class Evaluator:
         if not applicable:
             u.points[node.id] = None
             u.env[node.id] = ZERO
-            u.steps.append(NodeStep(node.id, False, why, node.applicable or "", cond_inputs, None,
+            owner = self._nodes.get(why.removeprefix("condition:")) if why != "category" else None
+            condition_text = (owner.applicable or "") if owner is not None else ""
+            u.steps.append(NodeStep(node.id, False, why, condition_text, cond_inputs, None,
                                     None, maximum, node.floor, None, (), (), None, None,
                                     node.location))
             return
@@ -283,16 +285,16 @@ class Evaluator:
             lines.append(Line("formula", value, node.id, raw if raw != value else None))
         del u.env["full"]
         if maximum is not None and value > maximum:
-            lines.append(Line("cap", maximum - value))
-            value = maximum
+            lines.append(Line("cap", self.policy.round(maximum - value)))
+            value = self.policy.round(maximum)
         if node.floor is not None and value < node.floor:
-            lines.append(Line("floor", node.floor - value))
-            value = node.floor
+            lines.append(Line("floor", self.policy.round(node.floor - value)))
+            value = self.policy.round(node.floor)
         value, superseded = self._adjust(plan.rules, u, value, maximum, node, lines)
         for veto in plan.zeroed_by:
             if u.vetoes[veto.id].fired and value != 0:
                 lines.append(Line("veto", -value, veto.id))
-                value = ZERO
+                value = self.policy.round(ZERO)
         self_score = None
         if node.self_score is not None:
             self_score = u.env.get(node.self_score)
@@ -321,7 +323,7 @@ class Evaluator:
         for rule in (r for r in taking if r.kind == "deduction"):
             wanted = u.rules[rule.id].amount
             room = value - node.floor if node.floor is not None else wanted
-            take = min(wanted, max(room, ZERO))
+            take = self.policy.round(min(wanted, max(room, ZERO)))
             lines.append(Line("deduction", -take, rule.id, None,
                               wanted if take != wanted else None))
             value -= take
@@ -329,7 +331,7 @@ class Evaluator:
             wanted = u.rules[rule.id].amount
             give = wanted
             if maximum is not None and not rule.above_max:
-                give = min(wanted, max(maximum - value, ZERO))
+                give = self.policy.round(min(wanted, max(maximum - value, ZERO)))
             lines.append(Line("bonus", give, rule.id, None, wanted if give != wanted else None))
             value += give
         return value, tuple(superseded)

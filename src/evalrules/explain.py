@@ -110,7 +110,7 @@ class ExplainedVeto:
     fired: bool
     category_applies: bool
     inputs: tuple[ExplainedInput, ...]
-    effects: tuple[tuple[str, str], ...]  # (kind, target) e.g. ("zero", "total")
+    effects: tuple[tuple[str, str, tuple[str, ...]], ...]  # (kind, node or rating, levels)
     location: Location
 
 
@@ -259,8 +259,8 @@ def explain(result: Result, scheme: Scheme | None = None) -> Explanation:
         vs = steps.get(veto.id)
         if not isinstance(vs, VetoStep):
             continue
-        effects = tuple((e.kind, e.node or e.rating or "") if e.kind != "no_award"
-                        else ("no_award", "") for e in veto.effects)
+        effects = tuple((e.kind, e.node or e.rating or "",
+                         (e.level,) if e.level else e.levels) for e in veto.effects)
         vetoes.append(ExplainedVeto(veto.id, veto.label, veto.basis, veto.reason, veto.when,
                                     vs.fired, vs.category_applies, labels.inputs(vs.inputs),
                                     effects, veto.location))

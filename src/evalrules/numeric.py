@@ -85,5 +85,5 @@ def plain(value: Decimal) -> str:
         # format() needs no context: quantize() raised InvalidOperation beyond its precision.
         text = format(value, "f")
         return text.rstrip("0").rstrip(".") if "." in text else text
-    text = format(value.normalize(), "f")
+    text = format(value.normalize(CONTEXT), "f")
     return text
