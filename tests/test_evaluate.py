@@ -9,7 +9,7 @@ import pytest
 import evalrules
 from evalrules.trace import NodeStep
 
-from .conftest import build, run
+from .conftest import build, run, scheme_text
 
 D = Decimal
 
@@ -477,3 +477,41 @@ def test_a_rating_grouped_from_another_gives_the_three_tier_ladder() -> None:
     assert run(scheme, {"score": 95, "innovation": 1}).ratings["tier"] == "first"
     assert run(scheme, {"score": 75}).ratings["tier"] == "second"
     assert run(scheme, {"score": 95, "accident": True}).ratings["tier"] == "third"
+
+
+PROJECTS = """
+facts:
+  - id: projects
+    label: 攻关项目
+    type: list
+    default: []
+    fields:
+      - {id: target, label: 目标值, type: number, min: 0}
+      - {id: actual, label: 完成值, type: number, min: 0}
+      - {id: kind, label: 类型, type: enum, values: [output, cost]}
+  - {id: bonus_rate, label: 系数, type: number, default: 1}
+indicators:
+  - {id: effect, label: 攻关成效, max: 10, points: "avg(projects, 'ratio(actual, target, cap=1) * 10 * bonus_rate')"}
+  - {id: output_effect, label: 产量项目, max: 10, points: "sum(projects, 'min(actual / target, 1) * 5', where=\\"kind == 'output'\\")"}
+"""
+
+
+def test_aggregates_take_a_per_record_expression() -> None:
+    """avg/sum over a value computed per record (each project scored against its target)."""
+    scheme = build(PROJECTS)
+    projects = [{"target": 100, "actual": 80, "kind": "output"},
+                {"target": 50, "actual": 60, "kind": "cost"},
+                {"target": 10, "actual": 5, "kind": "output"}]
+    result = run(scheme, {"projects": projects})
+    assert result.points["effect"] == D("7.67")  # (8 + 10 + 5) / 3
+    assert result.points["output_effect"] == D("6.50")  # 4 + 2.5
+    step = result.step("effect")
+    assert isinstance(step, NodeStep) and {i.name for i in step.inputs} == {"projects",
+                                                                             "bonus_rate"}
+
+
+def test_per_record_expression_names_are_checked() -> None:
+    """A typo inside the per-record expression is reported like any unknown name."""
+    _, problems = evalrules.check(scheme_text(PROJECTS.replace("ratio(actual, target",
+                                                               "ratio(actul, target")))
+    assert [(d.code, "actul" in d.message) for d in problems if d.is_error] == [("F302", True)]

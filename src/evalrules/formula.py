@@ -271,7 +271,9 @@ class _Checker(ast.NodeVisitor):
             if not (isinstance(field_arg, ast.Constant) and isinstance(field_arg.value, str)):
                 self.problem("bad-arguments", field_arg, f"{name}() needs the field name as "
                              "text, e.g. \"points\"")
-            elif fields is not None and field_arg.value not in fields:
+            elif fields is not None and not field_arg.value.strip().isidentifier():
+                self._check_where(field_arg, fields, "the per-record value")
+            elif fields is not None and field_arg.value.strip() not in fields:
                 self.problem("unknown-name", field_arg, f"the list has no field "
                              f"`{field_arg.value}`", _suggest(field_arg.value, fields) or
                              f"fields: {', '.join(fields)}")
@@ -285,25 +287,26 @@ class _Checker(ast.NodeVisitor):
             elif kw.arg is not None:
                 self.visit(kw.value)
 
-    def _check_where(self, node: ast.Constant, fields: Mapping[str, Any]) -> None:
+    def _check_where(self, node: ast.Constant, fields: Mapping[str, Any],
+                     what: str = "the where= condition") -> None:
         text = str(node.value).strip()
         inner = _Checker(self.known, fields, self.list_fields, self.limits, text)
         try:
             tree = ast.parse(text, mode="eval")
         except SyntaxError as exc:
-            self.problem("formula-syntax", node, f"the where= condition does not parse: "
-                         f"{exc.msg}")
+            self.problem("formula-syntax", node, f"{what} does not parse: {exc.msg}")
             return
         except (ValueError, RecursionError, MemoryError):
-            self.problem("formula-too-complex", node, "the where= condition is too deeply nested")
+            self.problem("formula-too-complex", node, f"{what} is too deeply nested")
             return
         if _depth(tree) > self.limits.formula_depth:
-            self.problem("formula-too-complex", node, f"the where= condition nests deeper than "
+            self.problem("formula-too-complex", node, f"{what} nests deeper than "
                          f"{self.limits.formula_depth} levels", "split it into derived values")
             return
         inner.visit(tree)
         for p in inner.problems:
-            self.problems.append(FormulaProblem(p.kind, f"in where=: {p.message}",
+            label = "where=" if what.startswith("the where") else "the per-record value"
+            self.problems.append(FormulaProblem(p.kind, f"in {label}: {p.message}",
                                                 self.column(node), p.hint))
         self.names.extend((n, self.column(node)) for n, _ in inner.names)
         self.count += inner.count
@@ -372,11 +375,17 @@ class _Transformer(ast.NodeTransformer):
         assert isinstance(node.func, ast.Name)
         name = node.func.id
         if name in AGGREGATES:
-            args: list[ast.expr] = [node.args[0]]
-            args += [a for a in node.args[1:]]  # field name stays text
-            keywords = []
             subject = node.args[0]
             fields = self.known_lists.get(subject.id, {}) if isinstance(subject, ast.Name) else {}
+            args: list[ast.expr] = [subject]
+            for extra in node.args[1:]:
+                # A field name stays text; an expression becomes a per-record function.
+                if isinstance(extra, ast.Constant) and isinstance(extra.value, str) \
+                        and not extra.value.strip().isidentifier():
+                    args.append(self._where(extra.value.strip(), fields, extra))
+                else:
+                    args.append(extra)
+            keywords = []
             for kw in node.keywords:
                 if kw.arg == "where" and isinstance(kw.value, ast.Constant):
                     keywords.append(ast.keyword(arg="where",
@@ -487,10 +496,13 @@ def _select(records: tuple[Mapping[str, Any], ...],
     return [r for r in records if where(r)]
 
 
-def _field_values(name: str, records: Any, field_name: str,
+def _field_values(name: str, records: Any, field: str | Callable[[Mapping[str, Any]], Any],
                   where: Callable[[Mapping[str, Any]], Any] | None) -> list[Decimal]:
+    """The chosen records' values of a field, or of a per-record expression."""
     chosen = _select(_records(records, name), where)
-    return [_number(r[field_name], f"{name}() field `{field_name}`") for r in chosen]
+    if callable(field):
+        return [_number(field(r), f"{name}() per-record value") for r in chosen]
+    return [_number(r[field.strip()], f"{name}() field `{field}`") for r in chosen]
 
 
 def make_functions(policy: NumericPolicy, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
@@ -499,20 +511,20 @@ def make_functions(policy: NumericPolicy, limits: Limits = DEFAULT_LIMITS) -> di
     def f_count(records: Any, where: Any = None) -> Decimal:
         return Decimal(len(_select(_records(records, "count"), where)))
 
-    def f_sum(records: Any, field_name: str, where: Any = None) -> Decimal:
+    def f_sum(records: Any, field_name: Any, where: Any = None) -> Decimal:
         return sum(_field_values("sum", records, field_name, where), ZERO)
 
-    def f_avg(records: Any, field_name: str, where: Any = None, default: Any = ZERO) -> Decimal:
+    def f_avg(records: Any, field_name: Any, where: Any = None, default: Any = ZERO) -> Decimal:
         values = _field_values("avg", records, field_name, where)
         if not values:
             return _number(default, "avg() default")
         return CONTEXT.divide(sum(values, ZERO), Decimal(len(values)))
 
-    def f_min_of(records: Any, field_name: str, where: Any = None, default: Any = ZERO) -> Any:
+    def f_min_of(records: Any, field_name: Any, where: Any = None, default: Any = ZERO) -> Any:
         values = _field_values("min_of", records, field_name, where)
         return min(values) if values else default
 
-    def f_max_of(records: Any, field_name: str, where: Any = None, default: Any = ZERO) -> Any:
+    def f_max_of(records: Any, field_name: Any, where: Any = None, default: Any = ZERO) -> Any:
         values = _field_values("max_of", records, field_name, where)
         return max(values) if values else default
 
@@ -657,6 +669,8 @@ def reference_evaluate(text: str, values: Mapping[str, Any], policy: NumericPoli
         target = table[name]
 
         def call(*args: Any, where: Any = None, **kwargs: Any) -> Any:
+            if len(args) > 1 and isinstance(args[1], str) and not args[1].strip().isidentifier():
+                args = (args[0], where_of(args[1].strip()), *args[2:])
             return target(*args, where=where_of(where), **kwargs)
 
         return call
