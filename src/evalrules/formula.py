@@ -104,7 +104,7 @@ class Formula:
     constants: Mapping[str, Any] = field(repr=False, compare=False)
 
     def evaluate(self, globals_: dict[str, Any], values: Mapping[str, Any]) -> Any:
-        return eval(self.code, globals_, values)  # noqa: S307 - code built from a checked AST
+        return eval(self.code, globals_, values)
 
 
 def _literal(node: ast.Constant, source: str) -> Any:
@@ -389,7 +389,8 @@ class _Transformer(ast.NodeTransformer):
             for kw in node.keywords:
                 if kw.arg == "where" and isinstance(kw.value, ast.Constant):
                     keywords.append(ast.keyword(arg="where",
-                                                value=self._where(kw.value.value, fields, kw)))
+                                                value=self._where(str(kw.value.value), fields,
+                                                                  kw)))
                 else:
                     keywords.append(ast.keyword(arg=kw.arg, value=self.visit(kw.value)))
             node.args = args
@@ -601,7 +602,7 @@ def make_functions(policy: NumericPolicy, limits: Limits = DEFAULT_LIMITS) -> di
         def matches(record: Mapping[str, Any]) -> Any:
             scope = dict(outer)
             scope.update(record)
-            return eval(flt.code, env, scope)  # noqa: S307 - checked AST
+            return eval(flt.code, env, scope)
 
         return matches
 

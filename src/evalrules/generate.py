@@ -37,8 +37,8 @@ def _vary_number(value: Decimal, decl: Fact | Field, rng: random.Random) -> Deci
             step = rng.choices((-1, 0, 1), weights=(1, 6, 1))[0]
             return _bounded(value + step, decl)
         return _bounded(Decimal(round(value * Decimal(str(rng.uniform(0.9, 1.1))))), decl)
-    places = max(0, -value.as_tuple().exponent) if isinstance(value.as_tuple().exponent, int) \
-        else 2
+    exponent = value.as_tuple().exponent
+    places = max(0, -exponent) if isinstance(exponent, int) else 2
     varied = value * Decimal(str(rng.uniform(0.93, 1.07)))
     return _bounded(varied.quantize(Decimal(1).scaleb(-min(places, 4))), decl)
 

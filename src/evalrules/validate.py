@@ -61,7 +61,7 @@ _EXPECTED = {"string": "text", "number": "a number", "integer": "a whole number"
 def _where(path: tuple[Any, ...]) -> str:
     if not path:
         return "the scheme"
-    parts = []
+    parts: list[str] = []
     for p in path:
         parts.append(f"[{p}]" if isinstance(p, int) else (f".{p}" if parts else str(p)))
     return "`" + "".join(parts) + "`"
@@ -86,7 +86,8 @@ def _translate(error: Any, doc: Document) -> list[Diagnostic]:
     instance = error.instance
     validator = error.validator
     root = scheme_json_schema()
-    if validator in ("additionalProperties", "unevaluatedProperties") and isinstance(instance, dict):
+    closed = validator in ("additionalProperties", "unevaluatedProperties")
+    if closed and isinstance(instance, dict):
         allowed = _allowed_properties(error.schema, root)
         out = []
         for key in instance:
@@ -115,7 +116,7 @@ def _translate(error: Any, doc: Document) -> list[Diagnostic]:
     if validator == "type":
         expected = error.validator_value
         expected_list = expected if isinstance(expected, list) else [expected]
-        wanted = " or ".join(_EXPECTED.get(t, t) for t in expected_list)
+        wanted = " or ".join(_EXPECTED.get(str(t), str(t)) for t in expected_list)
         hint = "write the value as " + wanted
         if "string" in expected_list and isinstance(instance, (int, Decimal, bool)):
             hint = f"quote it: \"{doc_scalar_text(doc, path, instance)}\""

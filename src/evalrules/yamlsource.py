@@ -55,7 +55,7 @@ class Document:
 
 
 class _Frame:
-    __slots__ = ("container", "path", "pending_key", "key_lines")
+    __slots__ = ("container", "key_lines", "path", "pending_key")
 
     def __init__(self, container: Any, path: Path) -> None:
         self.container = container
@@ -84,8 +84,9 @@ def resolve_plain(value: str) -> tuple[Any, str | None]:
     if _DECIMAL.fullmatch(value):
         return Decimal(value), None
     if _LEADING_ZERO.fullmatch(value):
-        return value, (f"`{value}` has a leading zero, which YAML readers take as octal or decimal; "
-                       f"write it without the zero, or quote it (\"{value}\") if it is an id")
+        return value, (f"`{value}` has a leading zero, which YAML readers take as octal or "
+                       f"decimal; write it without the zero, or quote it (\"{value}\") if it is "
+                       "an id")
     if _OTHER_NUMBER.fullmatch(value):
         return value, (f"`{value}` is a special number form (hex, octal, infinity, NaN or digits "
                        f"with underscores); write a plain decimal, or quote it as text")
