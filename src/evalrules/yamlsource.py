@@ -61,7 +61,7 @@ class _Frame:
         self.container = container
         self.path = path
         self.pending_key: Any = _NO_KEY
-        self.key_lines: dict[str, int] = {}
+        self.key_lines: dict[str, tuple[int, int]] = {}
 
 
 _NO_KEY = object()
@@ -139,7 +139,7 @@ def load_yaml(text: str, file: str = "<text>", limits: Limits = DEFAULT_LIMITS,
             if isinstance(value, (dict, list)) or value is None:
                 problems.append(dg.make("non-string-key", "a mapping key must be plain text",
                                         loc(event, frame.path), "write the key as a word"))
-                frame.pending_key = f"<bad key {nodes}>"
+                frame.pending_key = f"\u0000bad key {nodes}"
                 return None
             key = value if isinstance(value, str) else str(value)
             if not isinstance(value, str):
@@ -150,16 +150,16 @@ def load_yaml(text: str, file: str = "<text>", limits: Limits = DEFAULT_LIMITS,
                                         loc(event, frame.path),
                                         "write the merged keys out in full"))
             if key in frame.key_lines:
-                first = frame.key_lines[key]
+                first, first_column = frame.key_lines[key]
                 line, _ = _mark(event)
                 problems.append(dg.make(
                     "duplicate-key",
                     f"key `{key}` is given twice: first on line {first}, again on line {line}",
                     loc(event, (*frame.path, key)),
                     "keep one of them; YAML readers silently drop the earlier one",
-                    related=(Location(file, first, 1, (*frame.path, key)),)))
+                    related=(Location(file, first, first_column, (*frame.path, key)),)))
                 key = f"{key}\u0000dup{nodes}"  # keep both for positions, flagged as an error
-            frame.key_lines[key] = _mark(event)[0]
+            frame.key_lines[key] = _mark(event)
             frame.pending_key = key
             key_positions[(*frame.path, key)] = _mark(event)
             return None
@@ -229,7 +229,7 @@ def load_yaml(text: str, file: str = "<text>", limits: Limits = DEFAULT_LIMITS,
                 container: Any = {} if isinstance(event, yaml.MappingStartEvent) else []
                 path = attach(container, event)
                 if path is None:  # a container used as a key
-                    path = (*stack[-1].path, f"<bad key {nodes}>")
+                    path = (*stack[-1].path, f"\u0000bad key {nodes}")
                 stack.append(_Frame(container, path))
                 continue
     except yaml.MarkedYAMLError as exc:
@@ -259,7 +259,7 @@ def _drop_duplicates(value: Any) -> None:
     while stack:
         item = stack.pop()
         if isinstance(item, dict):
-            for key in [k for k in item if "\u0000dup" in k]:
+            for key in [k for k in item if "\u0000" in k]:  # reported duplicates, bad keys
                 del item[key]
             stack.extend(item.values())
         elif isinstance(item, list):
