@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import decimal
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
@@ -18,8 +18,8 @@ from .compiler import DerivedPlan, NodePlan, Plan, RatingPlan, RulePlan, VetoPla
 from .errors import EvaluationError
 from .facts import Subject
 from .formula import Formula, FormulaRuntimeError
-from .model import Adjustment, Node, Rating, Scheme
-from .numeric import CONTEXT, ZERO, allocate
+from .model import Adjustment, Node, Rating, Scheme, Veto
+from .numeric import CONTEXT, ZERO, NumericPolicy, allocate
 from .trace import (
     DerivedStep,
     Input,
@@ -307,34 +307,10 @@ class Evaluator:
     def _adjust(self, rules: tuple[Adjustment, ...], u: _Unit, value: Decimal,
                 maximum: Decimal | None, node: Node, lines: list[Line]
                 ) -> tuple[Decimal, tuple[tuple[str, str], ...]]:
-        fired = [r for r in rules if u.rules[r.id].fired]
-        superseded: list[tuple[str, str]] = []
-        winners: dict[str, Adjustment] = {}
-        for rule in fired:  # 就高原则: the largest of a group; ties go to the first declared
-            if rule.exclusive is None:
-                continue
-            best = winners.get(rule.exclusive)
-            if best is None or u.rules[rule.id].amount > u.rules[best.id].amount:
-                winners[rule.exclusive] = rule
-        for rule in fired:
-            if rule.exclusive is not None and winners[rule.exclusive] is not rule:
-                superseded.append((rule.id, winners[rule.exclusive].id))
-        taking = [r for r in fired if r.exclusive is None or winners[r.exclusive] is r]
-        for rule in (r for r in taking if r.kind == "deduction"):
-            wanted = u.rules[rule.id].amount
-            room = value - node.floor if node.floor is not None else wanted
-            take = self.policy.round(min(wanted, max(room, ZERO)))
-            lines.append(Line("deduction", -take, rule.id, None,
-                              wanted if take != wanted else None))
-            value -= take
-        for rule in (r for r in taking if r.kind == "bonus"):
-            wanted = u.rules[rule.id].amount
-            give = wanted
-            if maximum is not None and not rule.above_max:
-                give = self.policy.round(min(wanted, max(maximum - value, ZERO)))
-            lines.append(Line("bonus", give, rule.id, None, wanted if give != wanted else None))
-            value += give
-        return value, tuple(superseded)
+        fired = [(r, u.rules[r.id].amount) for r in rules if u.rules[r.id].fired]
+        value, added, superseded = adjust(fired, value, node.floor, maximum, self.policy)
+        lines += added
+        return value, superseded
 
     def _rating(self, plan: RatingPlan, u: _Unit) -> None:
         rating = plan.rating
@@ -350,32 +326,8 @@ class Evaluator:
             level = None
             if points is not None:
                 level, band, passed = self._band(plan, u, points)
-        changes: list[VetoChange] = []
-        forced: str | None = None
-        for veto in plan.vetoes:
-            if not u.vetoes[veto.id].fired:
-                continue
-            for effect in veto.effects:
-                if effect.rating != rating.id:
-                    continue
-                before = level
-                if effect.kind == "set":
-                    if forced is None or rating.rank(effect.level or "") > rating.rank(forced):
-                        forced = effect.level
-                    continue
-                if effect.kind == "at_most" and effect.level is not None and level is not None \
-                        and rating.rank(level) < rating.rank(effect.level):
-                    level = effect.level
-                elif effect.kind == "block" and level in effect.levels:
-                    level = _below(rating, level, effect.levels)
-                if level != before:
-                    changes.append(VetoChange(veto.id, effect.kind, before, level))
-        if forced is not None:
-            setter = next(v.id for v in plan.vetoes if u.vetoes[v.id].fired and any(
-                e.kind == "set" and e.rating == rating.id and e.level == forced
-                for e in v.effects))
-            changes.append(VetoChange(setter, "set", level, forced))
-            level = forced
+        level, changes = apply_rating_vetoes(rating, level, plan.vetoes,
+                                             lambda veto_id: u.vetoes[veto_id].fired)
         u.ratings[rating.id] = level
         u.steps.append(RatingStep(rating.id, points, band, tuple(passed), sources,
                                   tuple(changes), level, rating.location))
@@ -383,10 +335,6 @@ class Evaluator:
     def _band(self, plan: RatingPlan, u: _Unit, points: Decimal
               ) -> tuple[str | None, str | None, list[LevelCheck]]:
         rating = plan.rating
-        ranged = [lv for lv in rating.levels if lv.range is not None]
-        start = next((i for i, lv in enumerate(ranged) if points in lv.range), None)  # type: ignore[operator]
-        if start is None:
-            return None, None, []
         holds: dict[str, tuple[bool, tuple[Input, ...]]] = {}
 
         def check(level_id: str) -> tuple[bool, tuple[Input, ...]]:
@@ -401,15 +349,97 @@ class Evaluator:
                                        self._inputs(u, formula))
             return holds[level_id]
 
-        passed: list[LevelCheck] = []
-        for i in range(start, len(ranged)):
-            level = ranged[i]
-            needed = [level] if rating.assess == "band" else ranged[i:]
-            failed = next((lv for lv in needed if not check(lv.id)[0]), None)
-            if failed is None:
-                return level.id, ranged[start].id, passed
-            passed.append(LevelCheck(level.id, failed.id, check(failed.id)[1]))
-        return None, ranged[start].id, passed
+        level, band, passed = band_level(rating, points, lambda level_id: check(level_id)[0])
+        return level, band, [LevelCheck(lv, failed, check(failed)[1]) for lv, failed in passed]
+
+
+def band_level(rating: Rating, points: Decimal, holds: Callable[[str], bool]
+               ) -> tuple[str | None, str | None, list[tuple[str, str]]]:
+    """(level, band, passed over) for `points`: the band holding the points, then down to the
+    first level whose condition holds (on a ladder, with every level below it).
+
+    `passed over` lists (level, level whose condition failed). Conditions are asked lazily.
+    """
+    ranged = [lv for lv in rating.levels if lv.range is not None]
+    start = next((i for i, lv in enumerate(ranged)
+                  if lv.range is not None and points in lv.range), None)
+    if start is None:
+        return None, None, []
+    passed: list[tuple[str, str]] = []
+    for i in range(start, len(ranged)):
+        level = ranged[i]
+        needed = [level] if rating.assess == "band" else ranged[i:]
+        failed = next((lv for lv in needed if not holds(lv.id)), None)
+        if failed is None:
+            return level.id, ranged[start].id, passed
+        passed.append((level.id, failed.id))
+    return None, ranged[start].id, passed
+
+
+def apply_rating_vetoes(rating: Rating, level: str | None, vetoes: Sequence[Veto],
+                        fired: Callable[[str], bool]) -> tuple[str | None, list[VetoChange]]:
+    """The level after the fired vetoes' effects on `rating`: limits and blocks in order, then
+    the worst forced level, whatever the order."""
+    changes: list[VetoChange] = []
+    forced: str | None = None
+    for veto in vetoes:
+        if not fired(veto.id):
+            continue
+        for effect in veto.effects:
+            if effect.rating != rating.id:
+                continue
+            before = level
+            if effect.kind == "set":
+                if forced is None or rating.rank(effect.level or "") > rating.rank(forced):
+                    forced = effect.level
+                continue
+            if effect.kind == "at_most" and effect.level is not None and level is not None \
+                    and rating.rank(level) < rating.rank(effect.level):
+                level = effect.level
+            elif effect.kind == "block" and level in effect.levels:
+                level = _below(rating, level, effect.levels)
+            if level != before:
+                changes.append(VetoChange(veto.id, effect.kind, before, level))
+    if forced is not None:
+        setter = next(v.id for v in vetoes if fired(v.id) and any(
+            e.kind == "set" and e.rating == rating.id and e.level == forced for e in v.effects))
+        changes.append(VetoChange(setter, "set", level, forced))
+        level = forced
+    return level, changes
+
+
+def adjust(fired: Sequence[tuple[Adjustment, Decimal]], value: Decimal, floor: Decimal | None,
+           maximum: Decimal | None, policy: NumericPolicy
+           ) -> tuple[Decimal, list[Line], tuple[tuple[str, str], ...]]:
+    """Apply a node's fired rules (declaration order, amount above 0): of each exclusive group
+    only the largest (ties: the first); deductions first, each down to the floor at most; then
+    bonuses, each up to the max at most unless `above_max`. Returns (value, lines, superseded)."""
+    winners: dict[str, tuple[Adjustment, Decimal]] = {}
+    for rule, amount in fired:  # 就高原则
+        if rule.exclusive is not None:
+            best = winners.get(rule.exclusive)
+            if best is None or amount > best[1]:
+                winners[rule.exclusive] = (rule, amount)
+    superseded = tuple((rule.id, winners[rule.exclusive][0].id) for rule, _ in fired
+                       if rule.exclusive is not None and winners[rule.exclusive][0] is not rule)
+    taking = [(r, a) for r, a in fired if r.exclusive is None or winners[r.exclusive][0] is r]
+    lines: list[Line] = []
+    for rule, wanted in taking:
+        if rule.kind != "deduction":
+            continue
+        room = value - floor if floor is not None else wanted
+        take = policy.round(min(wanted, max(room, ZERO)))
+        lines.append(Line("deduction", -take, rule.id, None, wanted if take != wanted else None))
+        value -= take
+    for rule, wanted in taking:
+        if rule.kind != "bonus":
+            continue
+        give = wanted
+        if maximum is not None and not rule.above_max:
+            give = policy.round(min(wanted, max(maximum - value, ZERO)))
+        lines.append(Line("bonus", give, rule.id, None, wanted if give != wanted else None))
+        value += give
+    return value, lines, superseded
 
 
 def _max_of(node: Node, category: str) -> Decimal:

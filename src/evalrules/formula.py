@@ -102,6 +102,8 @@ class Formula:
     names: frozenset[str]
     name_columns: tuple[tuple[str, int], ...]
     constants: Mapping[str, Any] = field(repr=False, compare=False)
+    # The checked, rewritten tree (exact constants, bounded power), for code generation.
+    expression: ast.expr | None = field(default=None, repr=False, compare=False)
 
     def evaluate(self, globals_: dict[str, Any], values: Mapping[str, Any]) -> Any:
         return eval(self.code, globals_, values)
@@ -456,7 +458,8 @@ def compile_tree(text: str, *, known: Mapping[str, Any] | None = None,
     code = compile(tree, "<formula>", "eval")
     names = [(n, c) for n, c in checker.names if fields is None or n not in fields]
     return Formula(text=text, code=code, names=frozenset(n for n, _ in names),
-                   name_columns=tuple(names), constants=MappingProxyType(transformer.constants))
+                   name_columns=tuple(names), constants=MappingProxyType(transformer.constants),
+                   expression=tree.body)
 
 
 # ----------------------------------------------------------------------------------------------
