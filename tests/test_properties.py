@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import evalrules
+from evalrules.evaluate import Scores
 from evalrules.formula import reference_evaluate
 from evalrules.trace import DerivedStep, NodeStep
 
@@ -194,3 +195,43 @@ def test_results_do_not_depend_on_yaml_key_order(rng: random.Random, facts: dict
     a, b = evaluate(facts, category), evaluate(facts, category, shuffled)
     assert (a.total, dict(a.points), dict(a.ratings), sorted(a.fired)) == \
         (b.total, dict(b.points), dict(b.ratings), sorted(b.fired))
+
+
+def _same(scores: Scores, result: evalrules.Result) -> bool:
+    return (scores.total, dict(scores.points), dict(scores.ratings), scores.fired,
+            scores.award_eligible) == (result.total, dict(result.points), dict(result.ratings),
+                                       result.fired, result.award_eligible)
+
+
+@settings(max_examples=300, deadline=None)
+@given(facts_strategy, category_strategy)
+def test_fast_scoring_equals_the_traced_evaluation(facts: dict[str, Any],
+                                                   category: str) -> None:
+    """The generated straight-line scorer gives exactly the traced evaluator's figures."""
+    unit = {"id": "U", "category": category, "facts": facts}
+    assert _same(SCHEME.score(unit), SCHEME.evaluate(unit))
+
+
+def test_fast_scoring_equals_the_traced_evaluation_on_every_shipped_example() -> None:
+    from .conftest import ROOT
+
+    for path in sorted((ROOT / "schemes").glob("*.yaml")):
+        scheme = evalrules.load_scheme(path)
+        for facts_file in sorted((ROOT / "examples" / path.stem).glob("*.yaml")):
+            for unit in scheme.read_facts(facts_file).units:
+                assert _same(scheme.score(unit), scheme.evaluate(unit)), (path.stem, unit.id)
+
+
+def test_fast_scoring_raises_the_traced_error() -> None:
+    """A unit whose formula fails gets the same EvaluationError, with its place."""
+    import pytest
+
+    scheme = build("""
+facts:
+  - {id: n, label: 数量, type: integer, min: 0}
+indicators:
+  - {id: x, label: 比例, max: 10, points: "10 / n"}
+""")
+    with pytest.raises(evalrules.EvaluationError, match="division by zero") as info:
+        scheme.score({"id": "B7", "category": "office", "facts": {"n": 0}})
+    assert info.value.unit == "B7"

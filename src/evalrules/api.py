@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import decimal
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from . import diagnostics as dg
 from .compiler import Plan, compile_scheme
 from .diagnostics import Diagnostic, Location
 from .errors import SchemeError
-from .evaluate import Evaluator, Result
+from .evaluate import Evaluator, Result, Scores
 from .facts import FactsFile, Subject, read_facts, subject_from_mapping
 from .limits import DEFAULT_LIMITS, Limits
 from .model import Scheme, build_scheme
+from .numeric import CONTEXT, ZERO
 from .validate import validate_document
 from .yamlsource import load_yaml
 
@@ -28,6 +31,7 @@ class CompiledScheme:
     plan: Plan
     warnings: tuple[Diagnostic, ...]
     _evaluator: Evaluator
+    _scorers: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def id(self) -> str:
@@ -54,6 +58,39 @@ class CompiledScheme:
     def evaluate_all(self, units: Iterable[Subject | Mapping[str, Any]]) -> Iterator[Result]:
         for unit in units:
             yield self.evaluate(unit)
+
+    def score(self, unit: Subject | Mapping[str, Any]) -> Scores:
+        """Points, ratings and fired rules of one unit, without the trace (much faster).
+
+        Equal to `evaluate(unit)` in every figure; errors are raised the same way.
+        """
+        with decimal.localcontext(CONTEXT):
+            return self._score(unit)
+
+    def score_all(self, units: Iterable[Subject | Mapping[str, Any]]) -> Iterator[Scores]:
+        with decimal.localcontext(CONTEXT):
+            for unit in units:
+                yield self._score(unit)
+
+    def _score(self, unit: Subject | Mapping[str, Any]) -> Scores:
+        subject = unit if isinstance(unit, Subject) else subject_from_mapping(self.model, unit)
+        if not self._scorers:
+            from .codegen import compile_scorers
+
+            self._scorers.update(compile_scorers(self.plan))
+        from .codegen import UNIT_ERRORS
+
+        try:
+            points, ratings, fired, award = self._scorers[subject.category](subject.values)
+        except UNIT_ERRORS:
+            # The traced evaluator raises the same failure with its place in the scheme.
+            result = self._evaluator.evaluate(subject)
+            points, ratings = dict(result.points), dict(result.ratings)
+            fired, award = list(result.fired), result.award_eligible
+        total = points.get("total")
+        return Scores(subject.id, subject.name, subject.category,
+                      total if total is not None else ZERO, MappingProxyType(points),
+                      MappingProxyType(ratings), tuple(fired), award, subject)
 
     def read_facts(self, path: str | Path, limits: Limits = DEFAULT_LIMITS) -> FactsFile:
         """Read and check a YAML or JSON facts file for this scheme."""

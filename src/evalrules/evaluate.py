@@ -68,6 +68,25 @@ class Result:
         return explain(self)
 
 
+@dataclass(frozen=True, slots=True)
+class Scores:
+    """What one unit scored, without the trace: the fast path for large batches."""
+
+    unit: str
+    name: str
+    category: str
+    total: Decimal
+    points: Mapping[str, Decimal | None]
+    ratings: Mapping[str, str | None]
+    fired: tuple[str, ...]
+    award_eligible: bool
+    subject: Subject = field(repr=False, compare=False)
+
+    @property
+    def facts_digest(self) -> str:
+        return self.subject.digest()
+
+
 class _Unit:
     """Per-unit working state; never shared."""
 
@@ -320,7 +339,7 @@ class Evaluator:
         sources: tuple[tuple[str, str | None], ...] = ()
         if rating.derived_from:
             sources = tuple((s, u.ratings.get(s)) for s in rating.derived_from)
-            level = _combine(rating, [lv for _, lv in sources])
+            level = combine(rating, [lv for _, lv in sources])
         else:
             points = u.points.get(rating.of or "total")
             level = None
@@ -453,7 +472,7 @@ def _child_points(u: _Unit, child: Node) -> Decimal:
     return value
 
 
-def _combine(rating: Rating, levels: list[str | None]) -> str | None:
+def combine(rating: Rating, levels: list[str | None]) -> str | None:
     if any(lv is None for lv in levels):
         return None
     if rating.source is not None:
