@@ -117,3 +117,23 @@ def test_shipped_schemes_declare_the_editor_schema() -> None:
         first = path.read_text("utf-8").splitlines()[0]
         assert first == "# yaml-language-server: $schema=../schemas/scheme.schema.json", path
         assert evalrules.check(path)[0] is not None, path
+
+
+def test_a_test_extends_an_earlier_one() -> None:
+    """`extends` starts from an earlier test's facts; an unknown name is M217 at its line."""
+    body = FACTS + """
+indicators:
+  - {id: a, label: 甲, max: 10, points: "min(n, 10)"}
+tests:
+  - {name: 基础, category: office, facts: {n: 4}, expect: {total: 4}}
+  - {name: 变化, extends: 基础, facts: {n: 7}, expect: {total: 7}}
+  - {name: 错误, extends: 基楚, facts: {}, expect: {total: 0}}
+"""
+    assert codes(body) == [("M217", 18)]
+    scheme, _ = evalrules.check(scheme_text(body.replace("  - {name: 错误, extends: 基楚, facts: {}, expect: {total: 0}}\n", "")))
+    assert scheme is not None
+    from evalrules.testing import run_tests
+
+    outcomes = run_tests(scheme)
+    assert [o.passed for o in outcomes] == [True, True]
+    assert scheme.model.tests[1].category == "office"

@@ -622,13 +622,30 @@ class _Builder:
             rating = _replace_of(rating, rating.of or "total")
         return rating
 
-    def test(self, path: Path, raw: dict[str, Any]) -> SchemeTest | None:
+    def test(self, path: Path, raw: dict[str, Any],
+             earlier: Mapping[str, SchemeTest]) -> SchemeTest | None:
         if not isinstance(raw.get("name"), str):
             return None
+        facts = _mapping(raw.get("facts"))
+        category = _text(raw.get("category"))
+        base_name = raw.get("extends")
+        if isinstance(base_name, str):
+            base = earlier.get(base_name)
+            if base is None:
+                self.problem("bad-test", f"test `{raw['name']}` extends `{base_name}`, which is "
+                             "not an earlier test", self.at((*path, "extends")),
+                             _did_you_mean(base_name, earlier) or
+                             "name a test declared above this one")
+            else:
+                facts = {**base.facts, **facts}
+                category = category or base.category
+        elif not category:
+            self.problem("bad-test", f"test `{raw['name']}` names no `category`", self.at(path),
+                         "add `category:`, or `extends:` an earlier test")
         return SchemeTest(
-            name=raw["name"], category=_text(raw.get("category")),
-            facts=_mapping(raw.get("facts")), expect=_mapping(raw.get("expect")),
-            location=self.at(path), facts_location=self.at((*path, "facts")))
+            name=raw["name"], category=category, facts=facts,
+            expect=_mapping(raw.get("expect")), location=self.at(path),
+            facts_location=self.at((*path, "facts")))
 
 
 def _replace_of(rating: Rating, of: str) -> Rating:
@@ -692,7 +709,7 @@ def build_scheme(doc: Document, file: str) -> tuple[Scheme | None, list[Diagnost
     if isinstance(raw_tests, list):
         for i, raw in enumerate(raw_tests):
             if isinstance(raw, dict):
-                t = b.test(("tests", i), raw)
+                t = b.test(("tests", i), raw, {earlier.name: earlier for earlier in tests})
                 if t is not None:
                     tests.append(t)
     numeric = _mapping(data.get("numeric"))
@@ -821,7 +838,7 @@ def _check_meaning(scheme: Scheme, b: _Builder) -> None:
                           _did_you_mean(rating.of or "", node_ids) or "use an indicator id")
             _check_bands(rating, b)
     for test in scheme.tests:
-        if test.category not in category_ids:
+        if test.category and test.category not in category_ids:
             b.problem("unknown-category", f"test `{test.name}` uses unknown category "
                       f"`{test.category}`", test.location,
                       _did_you_mean(test.category, category_ids) or
