@@ -140,12 +140,28 @@ def check(source: str | Path, limits: Limits = DEFAULT_LIMITS
         return None, dg.sorted_diagnostics(problems)
     plan, compile_problems = compile_scheme(model, limits)
     problems += compile_problems
+    problems += _test_problems(model)
     problems = dg.sorted_diagnostics(problems)
     if plan is None or any(p.is_error for p in problems):
         return None, problems
     warnings = tuple(p for p in problems if not p.is_error)
     digest = "sha256:" + hashlib.sha256(raw).hexdigest()  # of the bytes, as sha256sum shows
     return CompiledScheme(model, plan, warnings, Evaluator(plan, digest)), problems
+
+
+def _test_problems(model: Scheme) -> list[Diagnostic]:
+    """Embedded tests whose facts do not fit the scheme cannot run: report them now."""
+    from .facts import facts_for_test
+
+    out = []
+    for test in model.tests:
+        if not test.category or model.category(test.category) is None:
+            continue  # reported already
+        _, problems = facts_for_test(model, test.name, test.category, test.facts,
+                                     test.facts_location)
+        out += [dg.make("bad-test", f"test `{test.name}` cannot run: {p.message}",
+                        p.location, p.hint) for p in problems]
+    return out
 
 
 def load_scheme(source: str | Path, limits: Limits = DEFAULT_LIMITS) -> CompiledScheme:
