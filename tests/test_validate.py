@@ -249,17 +249,14 @@ def test_every_error_is_reported_in_one_run() -> None:
         ("S101", 14), ("S103", 5), ("S104", 9)]
 
 
-@pytest.mark.parametrize("key", ["periods", "rollups", "rankings", "quotas", "awards"])
-def test_reserved_top_level_keys_are_s106(key: str) -> None:
-    """Keys reserved for later releases are S106 at the key, not a plain unknown key."""
-    diagnostics = check(MINIMAL + f"{key}: []\n")
-    assert [d.code for d in diagnostics] == ["S106"]
-    assert diagnostics[0].name == "reserved-feature"
-    assert where(diagnostics[0]) == (15, 1)
+@pytest.mark.parametrize("key", ["rollups", "rankings", "quotas", "awards"])
+def test_multi_unit_and_period_sections_are_part_of_the_language(key: str) -> None:
+    """The sections once reserved for periods, rankings, quotas and awards are accepted."""
+    assert check(MINIMAL + f"{key}: []\n") == []
 
 
-def test_reserved_key_below_the_top_is_just_unknown() -> None:
-    """Reserved names are only reserved at the top level; elsewhere they are S101."""
+def test_multi_unit_key_below_the_top_is_just_unknown() -> None:
+    """Those names mean something only at the top level; elsewhere they are S101."""
     diagnostics = check(MINIMAL.replace("    max: 100\n", "    max: 100\n    rankings: 1\n"))
     assert [d.code for d in diagnostics] == ["S101"]
 

@@ -152,7 +152,26 @@ class Evaluator:
 
     # -- the run
 
+    def levels_held(self, subject: Subject) -> dict[str, list[str]]:
+        """For each rating, the levels whose extra condition holds for this unit (every level
+        is asked, not only those the banding reached). Roll-ups band again with these."""
+        u = self._walk(subject)
+        held: dict[str, list[str]] = {}
+        with decimal.localcontext(CONTEXT):
+            for step in self.plan.steps:
+                if isinstance(step, RatingPlan):
+                    rating = step.rating
+                    held[rating.id] = [
+                        lv.id for lv in rating.levels
+                        if lv.id not in step.level_conditions or self._condition(
+                            step.level_conditions[lv.id], u, rating.id, lv.formula_location)]
+        return held
+
     def evaluate(self, subject: Subject) -> Result:
+        u = self._walk(subject)
+        return self._result(u)
+
+    def _walk(self, subject: Subject) -> _Unit:
         u = _Unit(subject)
         with decimal.localcontext(CONTEXT):
             for step in self.plan.steps:
@@ -166,6 +185,10 @@ class Evaluator:
                     self._rating(step, u)
                 else:
                     self._derived(step, u)
+        return u
+
+    def _result(self, u: _Unit) -> Result:
+        subject = u.subject
         applied = self._applied(u)
         fired = [s.id for s in u.steps if isinstance(s, RuleStep) and s.id in applied]
         fired += [s.id for s in u.steps if isinstance(s, VetoStep) and s.fired]

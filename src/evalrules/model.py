@@ -267,6 +267,58 @@ class SchemeTest:
 
 
 @dataclass(frozen=True, slots=True)
+class Rollup:
+    """How the results of shorter periods become a longer period's (季评星, 年定级)."""
+
+    id: str
+    label: str
+    description: str
+    source: str  # "evaluation" or another roll-up's id
+    to: str  # period kind
+    method: str  # mean | sum | last | min | max | weighted
+    weights: tuple[Decimal, ...]
+    missing: str  # error | skip | zero
+    ratings: tuple[str, ...]
+    vetoes: str  # any | none
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    id: str
+    label: str
+    of: str
+    within: str  # all | category
+    ties: str  # shared | dense
+    tie_break: tuple[str, ...]
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class Quota:
+    id: str
+    label: str
+    rating: str
+    level: str
+    count: int | None  # at most this many units ...
+    share: Decimal | None  # ... or this share of them (30 for 30 %), rounded down
+    within: str
+    ranking: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class Award:
+    id: str
+    label: str
+    ranking: str
+    top: int
+    period: str  # period kind ("" = the evaluated period)
+    within: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
 class Scheme:
     """A checked scheme: every reference resolves, every band is sound."""
 
@@ -289,6 +341,11 @@ class Scheme:
     tests: tuple[SchemeTest, ...]
     file: str
     text: str
+    evaluated_period: str = "month"
+    rollups: tuple[Rollup, ...] = ()
+    rankings: tuple[Ranking, ...] = ()
+    quotas: tuple[Quota, ...] = ()
+    awards: tuple[Award, ...] = ()
 
     @property
     def adjustments(self) -> tuple[Adjustment, ...]:
@@ -308,6 +365,19 @@ class Scheme:
 
     def rating(self, rating_id: str) -> Rating | None:
         return next((r for r in self.ratings if r.id == rating_id), None)
+
+    def rollup(self, rollup_id: str) -> Rollup | None:
+        return next((r for r in self.rollups if r.id == rollup_id), None)
+
+    def ranking(self, ranking_id: str) -> Ranking | None:
+        return next((r for r in self.rankings if r.id == ranking_id), None)
+
+    def period_of(self, source: str) -> str:
+        """The period kind of an evaluation (`evaluation`) or of a roll-up's results."""
+        if source == "evaluation":
+            return self.evaluated_period
+        rollup = self.rollup(source)
+        return rollup.to if rollup is not None else ""
 
 
 # ----------------------------------------------------------------------------------------------
@@ -622,6 +692,44 @@ class _Builder:
             rating = _replace_of(rating, rating.of or "total")
         return rating
 
+    def rollup(self, path: Path, raw: dict[str, Any]) -> Rollup:
+        weights = tuple(w for w in (_number(v) for v in raw.get("weights", []))
+                        if w is not None) if isinstance(raw.get("weights"), list) else ()
+        return Rollup(
+            id=raw["id"], label=_text(raw.get("label")) or raw["id"],
+            description=_text(raw.get("description")), source=_text(raw.get("from")),
+            to=_text(raw.get("to")), method=_text(raw.get("method")) or "mean",
+            weights=weights, missing=_text(raw.get("missing")) or "error",
+            ratings=_tags(raw.get("ratings")), vetoes=_text(raw.get("vetoes")) or "any",
+            location=self.at(path))
+
+    def ranking(self, path: Path, raw: dict[str, Any]) -> Ranking:
+        return Ranking(
+            id=raw["id"], label=_text(raw.get("label")) or raw["id"],
+            of=_text(raw.get("of")) or "total", within=_text(raw.get("within")) or "all",
+            ties=_text(raw.get("ties")) or "shared", tie_break=_tags(raw.get("tie_break")),
+            location=self.at(path))
+
+    def quota(self, path: Path, raw: dict[str, Any]) -> Quota:
+        limit = raw.get("at_most")
+        count = limit if isinstance(limit, int) and not isinstance(limit, bool) else None
+        share = Decimal(limit[:-1]) if isinstance(limit, str) and limit.endswith("%") \
+            and limit[:-1].replace(".", "", 1).isdigit() else None
+        return Quota(
+            id=raw["id"], label=_text(raw.get("label")) or raw["id"],
+            rating=_text(raw.get("rating")), level=_text(raw.get("level")), count=count,
+            share=share, within=_text(raw.get("within")) or "all",
+            ranking=_text(raw.get("ranking")), location=self.at(path))
+
+    def award(self, path: Path, raw: dict[str, Any]) -> Award:
+        top = raw.get("top")
+        return Award(
+            id=raw["id"], label=_text(raw.get("label")) or raw["id"],
+            ranking=_text(raw.get("ranking")),
+            top=top if isinstance(top, int) and not isinstance(top, bool) else 1,
+            period=_text(raw.get("period")), within=_text(raw.get("within")) or "all",
+            location=self.at(path))
+
     def test(self, path: Path, raw: dict[str, Any],
              earlier: Mapping[str, SchemeTest]) -> SchemeTest | None:
         if not isinstance(raw.get("name"), str):
@@ -719,14 +827,22 @@ def build_scheme(doc: Document, file: str) -> tuple[Scheme | None, list[Diagnost
                            rounding if isinstance(rounding, str) and rounding in (
                                "half_up", "half_even", "half_down", "up", "down", "ceiling",
                                "floor") else "half_up")
+    periods = _mapping(data.get("periods"))
+    evaluated = periods.get("evaluated") if periods.get("evaluated") in (
+        "month", "quarter", "half", "year") else "month"
     scheme = Scheme(
         id=_text(data.get("id")), title=_text(data.get("title")),
         version=_text(data.get("version")), effective=_text(data.get("effective")),
         owner=_text(data.get("owner")), description=_text(data.get("description")),
         scale=scale, policy=policy, categories=categories, facts=facts, derived=derived,
         root=root, deductions=deductions, bonuses=bonuses, vetoes=vetoes, ratings=ratings,
-        tests=tuple(tests), file=file, text=doc.text)
+        tests=tuple(tests), file=file, text=doc.text, evaluated_period=str(evaluated),
+        rollups=tuple(b.rollup(path, raw) for path, raw in b.items("rollups")),
+        rankings=tuple(b.ranking(path, raw) for path, raw in b.items("rankings")),
+        quotas=tuple(b.quota(path, raw) for path, raw in b.items("quotas")),
+        awards=tuple(b.award(path, raw) for path, raw in b.items("awards")))
     _check_meaning(scheme, b)
+    _check_periods(scheme, b)
     return scheme, b.problems
 
 
@@ -956,3 +1072,72 @@ def _check_mapping(rating: Rating, source: Rating, b: _Builder) -> None:
         b.problem("bad-derived-rating", f"levels {', '.join(missing)} of `{source.id}` map to "
                   f"no level of `{rating.id}`", rating.location,
                   "list them under `includes` of one level")
+
+
+_MONTHS = {"month": 1, "quarter": 3, "half": 6, "year": 12}
+
+
+def _check_periods(scheme: Scheme, b: _Builder) -> None:
+    """Roll-ups, rankings, quotas and awards name things that exist and periods that nest."""
+    node_ids = [n.id for n in scheme.nodes()]
+    rating_ids = [r.id for r in scheme.ratings]
+    ranking_ids = [r.id for r in scheme.rankings]
+    named = [(r.id, r.location) for r in scheme.rollups]
+    named += [(r.id, r.location) for r in scheme.rankings]
+    named += [(q.id, q.location) for q in scheme.quotas]
+    named += [(a.id, a.location) for a in scheme.awards]
+    _check_unique(b, "id", named)
+    seen: list[str] = []
+    for rollup in scheme.rollups:
+        source_kind = scheme.period_of(rollup.source) if (
+            rollup.source == "evaluation" or rollup.source in seen) else ""
+        if not source_kind:
+            b.problem("unknown-rollup", f"roll-up `{rollup.id}` rolls up `{rollup.source}`, "
+                      "which is neither `evaluation` nor a roll-up declared above it",
+                      rollup.location, _did_you_mean(rollup.source, ["evaluation", *seen]) or
+                      "write `from: evaluation` or the id of an earlier roll-up")
+        elif rollup.to not in _MONTHS or _MONTHS[rollup.to] <= _MONTHS[source_kind] or \
+                _MONTHS[rollup.to] % _MONTHS[source_kind]:
+            b.problem("bad-period", f"roll-up `{rollup.id}` cannot make a {rollup.to} out of "
+                      f"{source_kind}s", rollup.location,
+                      "roll up to a longer period made of whole shorter ones, e.g. month → "
+                      "quarter → year")
+        elif rollup.method == "weighted" and len(rollup.weights) != \
+                _MONTHS[rollup.to] // _MONTHS[source_kind]:
+            b.problem("bad-period", f"roll-up `{rollup.id}` needs one weight per "
+                      f"{source_kind} of a {rollup.to} "
+                      f"({_MONTHS[rollup.to] // _MONTHS[source_kind]}), not "
+                      f"{len(rollup.weights)}", rollup.location, "list one weight per part")
+        for rated in rollup.ratings:
+            if rated not in rating_ids:
+                b.problem("unknown-rating", f"roll-up `{rollup.id}` names unknown rating "
+                          f"`{rated}`", rollup.location, _did_you_mean(rated, rating_ids) or
+                          f"ratings: {', '.join(rating_ids) or 'none declared'}")
+        seen.append(rollup.id)
+    for ranking in scheme.rankings:
+        for node in (ranking.of, *ranking.tie_break):
+            if node not in node_ids:
+                b.problem("unknown-node", f"ranking `{ranking.id}` orders by unknown node "
+                          f"`{node}`", ranking.location, _did_you_mean(node, node_ids) or
+                          "use an indicator id")
+    for quota in scheme.quotas:
+        rating = scheme.rating(quota.rating)
+        if rating is None:
+            b.problem("unknown-rating", f"quota `{quota.id}` names unknown rating "
+                      f"`{quota.rating}`", quota.location,
+                      _did_you_mean(quota.rating, rating_ids) or "name a declared rating")
+        elif rating.level(quota.level) is None:
+            b.problem("unknown-level", f"rating `{rating.id}` has no level `{quota.level}`",
+                      quota.location, f"levels: {', '.join(lv.id for lv in rating.levels)}")
+        if quota.ranking not in ranking_ids:
+            b.problem("unknown-ranking", f"quota `{quota.id}` names unknown ranking "
+                      f"`{quota.ranking}`", quota.location,
+                      _did_you_mean(quota.ranking, ranking_ids) or "declare it under rankings")
+        if quota.count is None and quota.share is None:
+            b.problem("invalid-value", f"quota `{quota.id}`: `at_most` must be a whole number "
+                      "or a share such as \"30%\"", quota.location, "write at_most: \"30%\"")
+    for award in scheme.awards:
+        if award.ranking not in ranking_ids:
+            b.problem("unknown-ranking", f"award `{award.id}` names unknown ranking "
+                      f"`{award.ranking}`", award.location,
+                      _did_you_mean(award.ranking, ranking_ids) or "declare it under rankings")

@@ -17,7 +17,7 @@ from . import diagnostics as dg
 from .diagnostics import Diagnostic
 from .yamlsource import Document
 
-RESERVED_TOP_LEVEL = ("periods", "rollups", "rankings", "quotas", "awards")
+RESERVED_TOP_LEVEL: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=1)
