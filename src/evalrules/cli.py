@@ -8,7 +8,8 @@ Exit codes: 0 success; 1 embedded tests failed (`test`) or warnings with --stric
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -19,11 +20,18 @@ from .errors import EvalrulesError, FactsError, SchemeError, UsageError
 if TYPE_CHECKING:
     from .api import CompiledScheme
     from .evaluate import Result
+    from .explain import Explanation
     from .facts import FactsFile
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_TESTS_FAILED = 1
+
+# Output formats of `evaluate`, and the extensions that choose them.
+FORMATS = ("text", "json", "csv", "xlsx", "md", "html")
+EXTENSIONS = {".json": "json", ".csv": "csv", ".xlsx": "xlsx", ".md": "md", ".markdown": "md",
+              ".html": "html", ".htm": "html", ".txt": "text"}
+REPORT_FORMATS = ("csv", "xlsx", "md", "html")
 
 
 def _emit(text: str, output: Path | None) -> None:
@@ -34,6 +42,28 @@ def _emit(text: str, output: Path | None) -> None:
 
     write_atomic(output, (text.rstrip("\n") + "\n").encode("utf-8"))
     click.echo(f"wrote {output}", err=True)
+
+
+def _emit_bytes(data: bytes, output: Path | None) -> None:
+    if output is None:
+        click.echo(data, nl=False)
+        return
+    from .atomic import write_atomic
+
+    write_atomic(output, data)
+    click.echo(f"wrote {output} ({len(data):,} bytes)", err=True)
+
+
+@contextmanager
+def _progress(length: int, label: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar on standard error when it is a terminal; nothing otherwise."""
+    stream = sys.stderr
+    if not stream.isatty() or length == 0:
+        yield lambda n: None
+        return
+    with click.progressbar(length=length, label=label, file=stream, show_pos=True,
+                           show_eta=True, width=30) as bar:
+        yield bar.update
 
 
 def _fail(exc: EvalrulesError) -> None:
@@ -65,9 +95,30 @@ def _load(path: Path) -> CompiledScheme:
     return load_scheme(path)
 
 
-def _evaluate_file(scheme: CompiledScheme, facts: Path) -> tuple[FactsFile, list[Result]]:
-    data = scheme.read_facts(facts)
-    return data, [scheme.evaluate(unit) for unit in data.units]
+def _list_files(pairs: Sequence[str]) -> dict[str, Path]:
+    out = {}
+    for pair in pairs:
+        fact, sep, file = pair.partition("=")
+        if not sep or not fact or not file:
+            raise UsageError(f"--list takes FACT=FILE, not {pair!r}")
+        out[fact.strip()] = Path(file)
+    return out
+
+
+def _read_facts_for(scheme: CompiledScheme, facts: Path, lists: dict[str, Path],
+                    skip_invalid: bool) -> tuple[FactsFile, tuple[str, ...]]:
+    """The facts to evaluate, and the units skipped (only with --skip-invalid)."""
+    from .facts import check_facts_file
+    from .render.text import format_diagnostics
+
+    checked = check_facts_file(scheme.model, facts, lists=lists or None)
+    if not skip_invalid or not checked.problems:
+        return checked.strict(), ()
+    data = checked.lenient()  # raises when the file as a whole is unusable
+    click.echo(format_diagnostics(checked.problems), err=True)
+    click.echo(f"skipped {len(checked.skipped)} unit(s) with errors (--skip-invalid): "
+               + ", ".join(checked.skipped), err=True)
+    return data, checked.skipped
 
 
 scheme_argument = click.argument("scheme", type=click.Path(exists=True, dir_okay=False,
@@ -115,26 +166,90 @@ def check(schemes: Sequence[Path], fmt: str, strict: bool) -> None:
 @main.command()
 @scheme_argument
 @facts_argument
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default=None,
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
               help="Output format (default: from the output file's extension, else text).")
 @output_option
+@click.option("--list", "lists", multiple=True, metavar="FACT=FILE",
+              help="CSV file holding a list fact's records, for CSV facts (repeatable; by "
+                   "default FACTS's stem + .FACT.csv beside it).")
+@click.option("--skip-invalid", is_flag=True,
+              help="Evaluate the units whose facts are valid and list the others, instead of "
+                   "refusing the whole file.")
 @handle_errors
-def evaluate(scheme: Path, facts: Path, fmt: str | None, output: Path | None) -> None:
-    """Evaluate every unit in FACTS and print totals, ratings and the rules that fired."""
+def evaluate(scheme: Path, facts: Path, fmt: str | None, output: Path | None,
+             lists: Sequence[str], skip_invalid: bool) -> None:
+    """Evaluate every unit in FACTS (YAML, JSON, XLSX or CSV) and report totals, ratings and
+    the rules that fired: as text, JSON, CSV, an XLSX workbook, Markdown or an HTML audit
+    report."""
     from .render import jsonout
     from .render.text import format_results
 
+    if fmt is None:
+        fmt = EXTENSIONS.get(output.suffix.lower(), "text") if output is not None else "text"
+    if fmt == "xlsx" and output is None:
+        raise UsageError("an XLSX workbook needs an output file: add -o results.xlsx")
     compiled = _load(scheme)
-    data, results = _evaluate_file(compiled, facts)
-    fmt = fmt or ("json" if output is not None and output.suffix.lower() == ".json" else "text")
+    data, skipped = _read_facts_for(compiled, facts, _list_files(lists), skip_invalid)
+    report = fmt in REPORT_FORMATS
+    results: list[Result] = []
+    explanations: list[Explanation] = []
+    with _progress(len(data.units), "evaluating") as advance:
+        for unit in data.units:
+            result = compiled.evaluate(unit)
+            results.append(result)
+            if report:
+                explanations.append(result.explain())
+            advance(1)
     if fmt == "json":
-        text = jsonout.dumps(jsonout.results(
+        _emit(jsonout.dumps(jsonout.results(
             results, scheme_id=compiled.id, scheme_version=compiled.version,
             scheme_hash=compiled.hash, facts_file=str(facts), facts_hash=data.digest,
-            period=data.period))
+            period=data.period)), output)
+        return
+    if not report:
+        _emit(format_results(results, compiled.model), output)
+        return
+    from .summary import summarize
+
+    summary = summarize(compiled.model, results, scheme_hash=compiled.hash,
+                        facts_file=str(facts), facts_hash=data.digest, period=data.period,
+                        skipped=skipped, explanations=explanations)
+    if fmt == "xlsx":
+        from .render.xlsx import results_workbook
+
+        _emit_bytes(results_workbook(summary), output)
+    elif fmt == "csv":
+        from .render.csvout import results_csv
+
+        _emit_bytes(results_csv(summary), output)
+    elif fmt == "md":
+        from .render.markdown import results_markdown
+
+        _emit(results_markdown(summary), output)
     else:
-        text = format_results(results, compiled.model)
-    _emit(text, output)
+        from . import __version__
+        from .render.html import report_html
+
+        _emit_bytes(report_html(summary, f"evalrules {__version__}").encode("utf-8"), output)
+
+
+@main.command()
+@scheme_argument
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The workbook to write (.xlsx), atomically.")
+@click.option("--rows", default=1000, show_default=True, type=click.IntRange(1, 100_000),
+              help="Rows prepared with drop-down lists and range checks, per sheet.")
+@handle_errors
+def template(scheme: Path, output: Path, rows: int) -> None:
+    """Write a fill-in workbook for the facts SCHEME declares: Chinese headers with the ids
+    kept for reading back, notes with units and ranges, drop-down lists and range checks, a
+    sheet per list fact and an instructions sheet."""
+    if output.suffix.lower() != ".xlsx":
+        raise UsageError(f"the template is an Excel workbook: name it .xlsx, not {output.name}")
+    from .render.template import template_bytes
+
+    compiled = _load(scheme)
+    _emit_bytes(template_bytes(compiled.model, rows), output)
 
 
 @main.command()

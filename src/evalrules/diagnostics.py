@@ -20,17 +20,23 @@ class Severity(StrEnum):
 
 @dataclass(frozen=True, slots=True, order=True)
 class Location:
-    """Where something is: a file, a 1-based line and column, and the data path to it."""
+    """Where something is: a file, a 1-based line and column, and the data path to it.
+
+    In a spreadsheet, `sheet` names the worksheet and line and column are the cell's 1-based row
+    and column: `facts.xlsx[单位]:5:3` is cell C5 of sheet 单位.
+    """
 
     file: str = "<text>"
     line: int = 0
     column: int = 0
     path: Path = field(default=(), compare=False)
+    sheet: str = ""
 
     def __str__(self) -> str:
+        where = f"{self.file}[{self.sheet}]" if self.sheet else self.file
         if self.line:
-            return f"{self.file}:{self.line}:{self.column}"
-        return self.file
+            return f"{where}:{self.line}:{self.column}"
+        return where
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +90,11 @@ CODES: Final[dict[str, Code]] = _codes(
     ("M215", "bad-derived-rating", E, "a derived rating whose sources do not fit"),
     ("M216", "bad-self-score", E, "self_score must name a number fact"),
     ("M217", "bad-test", E, "an embedded test that cannot run"),
-    ("M218", "rating-shape", E, "a rating needs levels, and either `of` or lowest_of/highest_of"),
+    ("M218", "rating-shape", E,
+     "a rating needs levels and at most one of of, lowest_of, highest_of, from"),
+    ("M219", "unknown-rollup", E, "a roll-up that rolls up something not declared"),
+    ("M220", "bad-period", E, "periods that do not nest, or weights that do not fit them"),
+    ("M221", "unknown-ranking", E, "a ranking id that is not declared"),
     ("W201", "unused-fact", W, "a fact no formula reads"),
     ("W202", "max-below-children", W, "a group's max is below what its children can give"),
     # F: formulas
@@ -105,6 +115,7 @@ CODES: Final[dict[str, Code]] = _codes(
     ("D506", "bad-unit", E, "a unit record without id or category"),
     ("D507", "duplicate-unit", E, "two units share one id"),
     ("D508", "bad-facts-file", E, "a facts file that cannot be read"),
+    ("D509", "formula-cell", E, "a spreadsheet cell holds a formula or an error, not a value"),
 )
 
 
@@ -124,9 +135,9 @@ class Diagnostic:
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
 
-    def sort_key(self) -> tuple[str, int, int, str]:
+    def sort_key(self) -> tuple[str, str, int, int, str]:
         loc = self.location
-        return (loc.file, loc.line, loc.column, self.code)
+        return (loc.file, loc.sheet, loc.line, loc.column, self.code)
 
 
 def make(name: str, message: str, location: Location, hint: str = "",

@@ -3,6 +3,8 @@
 A facts file (YAML or JSON) holds `units:`, each with an id, a category and its facts. Every
 value is checked and typed (numbers become exact decimals, dates become dates, list records
 become read-only mappings); all problems are collected before anything is evaluated.
+Spreadsheets (XLSX, CSV) are read by evalrules.tablefacts into the same checker; `read_facts`
+and `check_facts_file` choose the reader by the file's extension.
 """
 
 from __future__ import annotations
@@ -69,10 +71,11 @@ def _plain(value: Any) -> Any:
 
 
 class _Checker:
-    def __init__(self, scheme: Scheme, locate: Any, limits: Limits) -> None:
+    def __init__(self, scheme: Scheme, locate: Any, limits: Limits, table: bool = False) -> None:
         self.scheme = scheme
         self.locate = locate  # (path, key=False) -> Location
         self.limits = limits
+        self.table = table  # values come from spreadsheet cells: hints speak of cells and columns
         self.problems: list[Diagnostic] = []
         self.facts = {f.id: f for f in scheme.facts}
         self.by_label = {f.label: f for f in scheme.facts}
@@ -86,11 +89,13 @@ class _Checker:
         what = f"{who}: `{decl.id}` ({decl.label})"
         if decl.type in ("integer", "number") and isinstance(raw, str):
             self.problem("bad-fact-value", f"{what} must be a number, not the text {raw!r}",
-                         path, "write the number without quotes or units")
+                         path, "type the number alone, without units" if self.table else
+                         "write the number without quotes or units")
             return None
         shape = check_value_shape(decl, raw)
         if shape:
-            self.problem("bad-fact-value", f"{what}: {shape}", path, _type_hint(decl))
+            self.problem("bad-fact-value", f"{what}: {shape}", path,
+                         _cell_hint(decl) if self.table else _type_hint(decl))
             return None
         if decl.type in ("integer", "number", "discretionary"):
             number = Decimal(raw)
@@ -156,12 +161,15 @@ class _Checker:
                     record[f.id] = self.value(f, f.default, here, f"{who}, {fact.id}[{i + 1}]")
                 else:
                     self.problem("missing-fact", f"{who}: record {i + 1} of `{fact.id}` lacks "
-                                 f"field `{f.id}` ({f.label})", here, f"add `{f.id}: ...`")
+                                 f"field `{f.id}` ({f.label})", (*here, f.id),
+                                 f"fill in the column {f.label} [{f.id}]" if self.table
+                                 else f"add `{f.id}: ...`")
                     ok = False
             records.append(MappingProxyType(record))
         return tuple(records) if ok else None
 
-    def unit(self, raw: Any, path: Path, seen: dict[str, Location]) -> Subject | None:
+    def unit(self, raw: Any, path: Path, seen: dict[str, Location],
+             reported: frozenset[str] = frozenset()) -> Subject | None:
         if not isinstance(raw, dict):
             self.problem("bad-unit", "a unit must be a mapping with id, category and facts",
                          path, "write `- {id: B01, category: production, facts: {...}}`")
@@ -199,10 +207,17 @@ class _Checker:
                          (*path, "facts"))
             return None
         return self.subject(unit_id, str(raw.get("name") or ""), category, facts,
-                            (*path, "facts"), self.locate(path))
+                            (*path, "facts"), self.locate(path), reported)
 
     def subject(self, unit_id: str, name: str, category: str, facts: Mapping[str, Any],
-                path: Path, location: Location) -> Subject | None:
+                path: Path, location: Location, reported: frozenset[str] = frozenset()
+                ) -> Subject | None:
+        """The typed unit, or None after reporting its problems.
+
+        `reported` names facts whose problem the caller has already reported (a spreadsheet
+        cell holding a formula, a missing column): they are neither read nor reported again,
+        and the unit fails.
+        """
         who = f"unit {unit_id}"
         before = len(self.problems)
         values: dict[str, Any] = {}
@@ -217,6 +232,8 @@ class _Checker:
                 continue
             supplied[decl.id] = (raw, (*path, key))
         for fact in self.scheme.facts:
+            if fact.id in reported:
+                continue
             if fact.id not in supplied or supplied[fact.id][0] is None:
                 if fact.has_default:
                     default = fact.default
@@ -224,12 +241,14 @@ class _Checker:
                                        else self.typed(fact, default, path, who, reasons))
                 elif fact.required:
                     self.problem("missing-fact", f"{who}: required fact `{fact.id}` "
-                                 f"({fact.label}) is missing", path,
+                                 f"({fact.label}) is missing", (*path, fact.id),
+                                 f"fill in the column {fact.label} [{fact.id}]; an empty cell "
+                                 "is never taken as 0" if self.table else
                                  f"add `{fact.id}: ...`; a missing value is never taken as 0")
                 continue
             raw, here = supplied[fact.id]
             values[fact.id] = self.typed(fact, raw, here, who, reasons)
-        if len(self.problems) > before:
+        if len(self.problems) > before or any(f in reported for f in self.facts):
             return None
         return Subject(unit_id, category, MappingProxyType(values), name,
                        MappingProxyType(reasons), location)
@@ -252,6 +271,8 @@ class _Checker:
             if value is not None and value != 0 and not reason.strip():
                 self.problem("missing-reason", f"{who}: `{fact.id}` ({fact.label}) is {raw} "
                              "without a justification", path,
+                             f"fill in the column {fact.label} 理由 [{fact.id}.reason]: a "
+                             "discretionary deduction must say why" if self.table else
                              f"write `{fact.id}: {{value: {raw}, reason: \"…\"}}`: a "
                              "discretionary deduction must say why")
             if reason.strip():
@@ -270,6 +291,18 @@ def _type_hint(decl: Fact | Field) -> str:
         "discretionary": "write `{value: N, reason: \"…\"}`",
         "boolean": "write true or false", "date": "write a date as \"YYYY-MM-DD\"",
         "enum": "use one of the declared values", "text": "write text",
+    }.get(decl.type, "")
+
+
+def _cell_hint(decl: Fact | Field) -> str:
+    if decl.type == "enum":
+        return "choose from the drop-down list: " + "、".join(
+            f"{label} ({value})" if label != value else value for value, label in decl.values)
+    return {
+        "integer": "type a whole number", "number": "type a number",
+        "discretionary": "type a number, and its reason in the column beside it",
+        "boolean": "type 是 or 否", "date": "type a date, e.g. 2024-03-31",
+        "text": "type text",
     }.get(decl.type, "")
 
 
@@ -303,37 +336,117 @@ def _to_plain(value: Any) -> Any:
     return value
 
 
-def read_facts(scheme: Scheme, path: str | FilePath, limits: Limits = DEFAULT_LIMITS
-               ) -> FactsFile:
-    """Read and check a YAML or JSON facts file; raise FactsError listing every problem."""
+@dataclass(frozen=True, slots=True)
+class FactsCheck:
+    """A facts file read leniently: the units without problems, and every problem found.
+
+    `skipped` lists the units (by id, or by place when a unit has no id) that have problems;
+    `blocking` is true when a problem concerns the file as a whole (it cannot be read, it is
+    for another scheme, a required column is missing), so no unit can be trusted.
+    """
+
+    facts: FactsFile
+    problems: tuple[Diagnostic, ...] = ()
+    skipped: tuple[str, ...] = ()
+    blocking: bool = False
+
+    def strict(self) -> FactsFile:
+        """The facts, or FactsError listing every problem if there is any."""
+        if self.problems:
+            raise FactsError(self.problems)
+        return self.facts
+
+    def lenient(self) -> FactsFile:
+        """The units without problems; FactsError only when the file itself is unusable."""
+        if self.blocking:
+            raise FactsError(self.problems)
+        return self.facts
+
+
+class UnitChecker:
+    """Check units one at a time, for readers of other formats (spreadsheets, CSV).
+
+    `locate(path, key=False)` maps a data path to a Location: the path of a unit's fact is
+    (*unit_path, "facts", fact_id), of a discretionary value (..., fact_id, "value"), of a list
+    record's field (..., fact_id, record_index, field_id).
+    """
+
+    def __init__(self, scheme: Scheme, locate: Any, limits: Limits = DEFAULT_LIMITS, *,
+                 table: bool = False) -> None:
+        self._checker = _Checker(scheme, locate, limits, table)
+        self._seen: dict[str, Location] = {}
+
+    def check(self, raw_unit: Mapping[str, Any], path: Path,
+              reported: frozenset[str] = frozenset()) -> tuple[Subject | None, list[Diagnostic]]:
+        """The unit (None when it has problems) and the problems found in it."""
+        before = len(self._checker.problems)
+        subject = self._checker.unit(dict(raw_unit), path, self._seen, reported)
+        problems = self._checker.problems[before:]
+        return (subject if not problems else None), problems
+
+    def problem(self, name: str, message: str, location: Location, hint: str = "") -> Diagnostic:
+        return dg.make(name, message, location, hint)
+
+
+TABLE_SUFFIXES = (".xlsx", ".xlsm", ".csv")
+
+
+def check_facts_file(scheme: Scheme, path: str | FilePath, limits: Limits = DEFAULT_LIMITS,
+                     lists: Mapping[str, str | FilePath] | None = None) -> FactsCheck:
+    """Read a facts file leniently, by its extension: YAML or JSON, XLSX, or CSV.
+
+    `lists` maps list facts to separate CSV files of records (for CSV facts).
+    """
+    if FilePath(path).suffix.lower() in TABLE_SUFFIXES:
+        from .tablefacts import check_table_facts
+
+        return check_table_facts(scheme, path, limits, lists)
     name = str(path)
     try:
         data = FilePath(path).read_bytes()
     except OSError as exc:
-        raise FactsError([dg.make("bad-facts-file", f"cannot read the facts file: "
-                                  f"{exc.strerror or exc}", Location(name),
-                                  "check the path")]) from None
-    return parse_facts(scheme, data, name, limits)
+        problem = dg.make("bad-facts-file", f"cannot read the facts file: "
+                          f"{exc.strerror or exc}", Location(name), "check the path")
+        return FactsCheck(FactsFile((), name, ""), (problem,), (), True)
+    return check_facts_data(scheme, data, name, limits)
+
+
+def read_facts(scheme: Scheme, path: str | FilePath, limits: Limits = DEFAULT_LIMITS
+               ) -> FactsFile:
+    """Read and check a facts file (YAML, JSON, XLSX or CSV); raise FactsError listing every
+    problem."""
+    return check_facts_file(scheme, path, limits).strict()
 
 
 def parse_facts(scheme: Scheme, data: bytes, name: str = "<facts>",
                 limits: Limits = DEFAULT_LIMITS) -> FactsFile:
+    """Check YAML or JSON facts given as bytes; raise FactsError listing every problem."""
+    return check_facts_data(scheme, data, name, limits).strict()
+
+
+def check_facts_data(scheme: Scheme, data: bytes, name: str = "<facts>",
+                     limits: Limits = DEFAULT_LIMITS) -> FactsCheck:
+    """Check YAML or JSON facts given as bytes, leniently (see FactsCheck)."""
     from .yamlsource import load_yaml
 
     digest = "sha256:" + hashlib.sha256(data).hexdigest()
+
+    def unusable(problems: Sequence[Diagnostic]) -> FactsCheck:
+        return FactsCheck(FactsFile((), name, digest), tuple(dg.sorted_diagnostics(
+            list(problems))), (), True)
+
     if len(data) > limits.facts_bytes:
-        raise FactsError([dg.make("too-large", f"the facts file is larger than "
-                                  f"{limits.facts_bytes} bytes", Location(name),
-                                  "split it, or raise Limits.facts_bytes")])
+        return unusable([dg.make("too-large", f"the facts file is larger than "
+                                 f"{limits.facts_bytes} bytes", Location(name),
+                                 "split it, or raise Limits.facts_bytes")])
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise FactsError([dg.make("bad-facts-file", f"the file is not UTF-8 text (byte "
-                                  f"{exc.start})", Location(name),
-                                  "save it as UTF-8")]) from None
+        return unusable([dg.make("bad-facts-file", f"the file is not UTF-8 text (byte "
+                                 f"{exc.start})", Location(name), "save it as UTF-8")])
     doc, problems = load_yaml(text, name, limits, max_bytes=limits.facts_bytes)
     if doc is None or any(p.is_error for p in problems):
-        raise FactsError(problems)
+        return unusable(problems)
     raw = doc.data
     period = ""
     if isinstance(raw, dict):
@@ -356,18 +469,24 @@ def parse_facts(scheme: Scheme, data: bytes, name: str = "<facts>",
         problems.append(dg.make("bad-facts-file", "the facts file holds no list of units",
                                 doc.locate(base), "write `units:` followed by one `- id: ...` "
                                 "per unit"))
-        raise FactsError(problems)
+        return unusable(problems)
+    blocking = bool(problems)
     checker = _Checker(scheme, doc.locate, limits)
     checker.problems = problems
     seen: dict[str, Location] = {}
     units = []
+    skipped = []
     for i, raw_unit in enumerate(units_raw):
+        before = len(checker.problems)
         subject = checker.unit(raw_unit, (*base, i), seen)
-        if subject is not None:
+        if len(checker.problems) > before:
+            unit_id = raw_unit.get("id") if isinstance(raw_unit, dict) else None
+            skipped.append(str(unit_id) if unit_id not in (None, "") else
+                           str(doc.locate((*base, i))))
+        elif subject is not None:
             units.append(subject)
-    if checker.problems:
-        raise FactsError(dg.sorted_diagnostics(checker.problems))
-    return FactsFile(tuple(units), name, digest, period)
+    return FactsCheck(FactsFile(tuple(units), name, digest, period),
+                      tuple(dg.sorted_diagnostics(checker.problems)), tuple(skipped), blocking)
 
 
 def facts_for_test(scheme: Scheme, name: str, category: str, facts: Mapping[str, Any],
