@@ -179,7 +179,7 @@ def test_every_command_and_option_is_documented() -> None:
 
 def test_exit_codes_table_matches_the_cli_module() -> None:
     """The exit codes the CLI module declares are the rows of the table."""
-    import evalrules.cli as cli
+    import evalrules.cli.app as cli
     import evalrules.errors as errors
 
     codes = {0, cli.EXIT_TESTS_FAILED, *(

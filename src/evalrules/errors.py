@@ -63,6 +63,12 @@ class UsageError(EvalrulesError):
     exit_code = 2
 
 
+class StoreError(EvalrulesError):
+    """The results store cannot do what was asked (a period already stored, a bad file)."""
+
+    exit_code = 7
+
+
 class OutputError(EvalrulesError, OSError):
     """A result file that cannot be written; earlier results are left as they were."""
 

@@ -18,15 +18,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
-from .errors import EvalrulesError
+from .errors import StoreError
 
 SCHEMA_VERSION = 1
-
-
-class StoreError(EvalrulesError):
-    """The results store cannot do what was asked (a period already stored, a bad file)."""
-
-    exit_code = 7
 
 
 @dataclass(frozen=True, slots=True)

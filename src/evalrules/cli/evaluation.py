@@ -1,139 +1,36 @@
-"""The command line. Only this module touches argv, stdout, stderr and exit codes.
-
-Exit codes: 0 success; 1 embedded tests failed (`test`) or warnings with --strict (`check`);
-2 usage error; 3 the scheme has errors; 4 the facts have errors; 5 a formula failed for a unit;
-6 an output file could not be written.
-"""
+"""Commands that check schemes, evaluate units and explain results."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
 import click
 
-from .errors import EvalrulesError, FactsError, SchemeError, UsageError
+from ..errors import SchemeError, UsageError
+from .app import (
+    EXIT_TESTS_FAILED,
+    EXTENSIONS,
+    FORMATS,
+    REPORT_FORMATS,
+    _emit,
+    _emit_bytes,
+    _list_files,
+    _load,
+    _progress,
+    _read_facts_for,
+    facts_argument,
+    handle_errors,
+    main,
+    output_option,
+    scheme_argument,
+)
 
 if TYPE_CHECKING:
-    from .api import CompiledScheme
-    from .evaluate import Result
-    from .explain import Explanation
-    from .facts import FactsFile
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-EXIT_TESTS_FAILED = 1
-
-# Output formats of `evaluate`, and the extensions that choose them.
-FORMATS = ("text", "json", "csv", "xlsx", "md", "html")
-EXTENSIONS = {".json": "json", ".csv": "csv", ".xlsx": "xlsx", ".md": "md", ".markdown": "md",
-              ".html": "html", ".htm": "html", ".txt": "text"}
-REPORT_FORMATS = ("csv", "xlsx", "md", "html")
-
-
-def _emit(text: str, output: Path | None) -> None:
-    if output is None:
-        click.echo(text)
-        return
-    from .atomic import write_atomic
-
-    write_atomic(output, (text.rstrip("\n") + "\n").encode("utf-8"))
-    click.echo(f"wrote {output}", err=True)
-
-
-def _emit_bytes(data: bytes, output: Path | None) -> None:
-    if output is None:
-        click.echo(data, nl=False)
-        return
-    from .atomic import write_atomic
-
-    write_atomic(output, data)
-    click.echo(f"wrote {output} ({len(data):,} bytes)", err=True)
-
-
-@contextmanager
-def _progress(length: int, label: str) -> Iterator[Callable[[int], None]]:
-    """A progress bar on standard error when it is a terminal; nothing otherwise."""
-    stream = sys.stderr
-    if not stream.isatty() or length == 0:
-        yield lambda n: None
-        return
-    with click.progressbar(length=length, label=label, file=stream, show_pos=True,
-                           show_eta=True, width=30) as bar:
-        yield bar.update
-
-
-def _fail(exc: EvalrulesError) -> None:
-    """Print an evalrules error the way its class asks, and exit with its code."""
-    from .render.text import format_diagnostics
-
-    if isinstance(exc, (SchemeError, FactsError)) and exc.diagnostics:
-        click.echo(format_diagnostics(exc.diagnostics), err=True)
-    else:
-        click.echo(f"error: {exc}", err=True)
-    sys.exit(exc.exit_code)
-
-
-def handle_errors(func: F) -> F:
-    import functools
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except EvalrulesError as exc:
-            _fail(exc)
-    return wrapper  # type: ignore[return-value]
-
-
-def _load(path: Path) -> CompiledScheme:
-    from .api import load_scheme
-
-    return load_scheme(path)
-
-
-def _list_files(pairs: Sequence[str]) -> dict[str, Path]:
-    out = {}
-    for pair in pairs:
-        fact, sep, file = pair.partition("=")
-        if not sep or not fact or not file:
-            raise UsageError(f"--list takes FACT=FILE, not {pair!r}")
-        out[fact.strip()] = Path(file)
-    return out
-
-
-def _read_facts_for(scheme: CompiledScheme, facts: Path, lists: dict[str, Path],
-                    skip_invalid: bool) -> tuple[FactsFile, tuple[str, ...]]:
-    """The facts to evaluate, and the units skipped (only with --skip-invalid)."""
-    from .facts import check_facts_file
-    from .render.text import format_diagnostics
-
-    checked = check_facts_file(scheme.model, facts, lists=lists or None)
-    if not skip_invalid or not checked.problems:
-        return checked.strict(), ()
-    data = checked.lenient()  # raises when the file as a whole is unusable
-    click.echo(format_diagnostics(checked.problems), err=True)
-    click.echo(f"skipped {len(checked.skipped)} unit(s) with errors (--skip-invalid): "
-               + ", ".join(checked.skipped), err=True)
-    return data, checked.skipped
-
-
-scheme_argument = click.argument("scheme", type=click.Path(exists=True, dir_okay=False,
-                                                           path_type=Path))
-facts_argument = click.argument("facts", type=click.Path(exists=True, dir_okay=False,
-                                                         path_type=Path))
-output_option = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-                             help="Write to this file (atomically) instead of standard output.")
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="evalrules")
-def main() -> None:
-    """evalrules: evaluation schemes as declarative YAML, every point explained."""
-
+    from ..evaluate import Result
+    from ..explain import Explanation
 
 @main.command()
 @click.argument("schemes", nargs=-1, required=True,
@@ -143,9 +40,9 @@ def main() -> None:
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1).")
 def check(schemes: Sequence[Path], fmt: str, strict: bool) -> None:
     """Check schemes and report every problem with file:line:column and a hint."""
-    from . import api
-    from .render import jsonout
-    from .render.text import format_diagnostics
+    from .. import api
+    from ..render import jsonout
+    from ..render.text import format_diagnostics
 
     every = []
     for path in schemes:
@@ -181,8 +78,8 @@ def evaluate(scheme: Path, facts: Path, fmt: str | None, output: Path | None,
     """Evaluate every unit in FACTS (YAML, JSON, XLSX or CSV) and report totals, ratings and
     the rules that fired: as text, JSON, CSV, an XLSX workbook, Markdown or an HTML audit
     report."""
-    from .render import jsonout
-    from .render.text import format_results
+    from ..render import jsonout
+    from ..render.text import format_results
 
     if fmt is None:
         fmt = EXTENSIONS.get(output.suffix.lower(), "text") if output is not None else "text"
@@ -209,26 +106,26 @@ def evaluate(scheme: Path, facts: Path, fmt: str | None, output: Path | None,
     if not report:
         _emit(format_results(results, compiled.model), output)
         return
-    from .summary import summarize
+    from ..summary import summarize
 
     summary = summarize(compiled.model, results, scheme_hash=compiled.hash,
                         facts_file=str(facts), facts_hash=data.digest, period=data.period,
                         skipped=skipped, explanations=explanations)
     if fmt == "xlsx":
-        from .render.xlsx import results_workbook
+        from ..render.xlsx import results_workbook
 
         _emit_bytes(results_workbook(summary), output)
     elif fmt == "csv":
-        from .render.csvout import results_csv
+        from ..render.csvout import results_csv
 
         _emit_bytes(results_csv(summary), output)
     elif fmt == "md":
-        from .render.markdown import results_markdown
+        from ..render.markdown import results_markdown
 
         _emit(results_markdown(summary), output)
     else:
-        from . import __version__
-        from .render.html import report_html
+        from .. import __version__
+        from ..render.html import report_html
 
         _emit_bytes(report_html(summary, f"evalrules {__version__}").encode("utf-8"), output)
 
@@ -246,7 +143,7 @@ def template(scheme: Path, output: Path, rows: int) -> None:
     sheet per list fact and an instructions sheet."""
     if output.suffix.lower() != ".xlsx":
         raise UsageError(f"the template is an Excel workbook: name it .xlsx, not {output.name}")
-    from .render.template import template_bytes
+    from ..render.template import template_bytes
 
     compiled = _load(scheme)
     _emit_bytes(template_bytes(compiled.model, rows), output)
@@ -264,8 +161,8 @@ def template(scheme: Path, output: Path, rows: int) -> None:
 def explain(scheme: Path, facts: Path, unit_id: str, node_id: str | None, fmt: str,
             output: Path | None) -> None:
     """Show how one unit's points were reached, down to the facts."""
-    from .render import jsonout
-    from .render.text import format_explanation
+    from ..render import jsonout
+    from ..render.text import format_explanation
 
     compiled = _load(scheme)
     data = compiled.read_facts(facts)
@@ -300,8 +197,8 @@ def explain(scheme: Path, facts: Path, unit_id: str, node_id: str | None, fmt: s
 @handle_errors
 def test_command(schemes: Sequence[Path]) -> None:
     """Run the examples embedded in each scheme's `tests:`."""
-    from .render.text import format_diagnostic
-    from .testing import run_tests
+    from ..render.text import format_diagnostic
+    from ..testing import run_tests
 
     failed = passed = 0
     for path in schemes:
@@ -332,7 +229,7 @@ def test_command(schemes: Sequence[Path]) -> None:
 @handle_errors
 def graph(scheme: Path, fmt: str, output: Path | None) -> None:
     """Print the scheme's dependency graph (facts → criteria → groups → rules → ratings)."""
-    from .render.graph import to_dot, to_mermaid
+    from ..render.graph import to_dot, to_mermaid
 
     compiled = _load(scheme)
     _emit(to_dot(compiled.plan) if fmt == "dot" else to_mermaid(compiled.plan), output)
@@ -353,8 +250,8 @@ def graph(scheme: Path, fmt: str, output: Path | None) -> None:
 def generate(scheme: Path, examples: Path, units: int, seed: int, period: str,
              output: Path | None) -> None:
     """Generate realistic facts for a whole enterprise, varied from example units."""
-    from .generate import generate as make_units
-    from .generate import to_yaml
+    from ..generate import generate as make_units
+    from ..generate import to_yaml
 
     compiled = _load(scheme)
     like = compiled.read_facts(examples)
@@ -364,5 +261,3 @@ def generate(scheme: Path, examples: Path, units: int, seed: int, period: str,
     _emit(text, output)
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main()

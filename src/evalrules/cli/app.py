@@ -1,0 +1,137 @@
+"""The command line's shared parts: the `evalrules` group, options, output and errors.
+
+Only the cli package touches argv, stdout, stderr and exit codes.
+
+Exit codes: 0 success; 1 embedded tests failed (`test`) or warnings with --strict (`check`);
+2 usage error; 3 the scheme has errors; 4 the facts have errors; 5 a formula failed for a unit;
+6 an output file could not be written.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from ..errors import EvalrulesError, FactsError, SchemeError, UsageError
+
+if TYPE_CHECKING:
+    from ..api import CompiledScheme
+    from ..facts import FactsFile
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_TESTS_FAILED = 1
+
+# Output formats of `evaluate`, and the extensions that choose them.
+FORMATS = ("text", "json", "csv", "xlsx", "md", "html")
+EXTENSIONS = {".json": "json", ".csv": "csv", ".xlsx": "xlsx", ".md": "md", ".markdown": "md",
+              ".html": "html", ".htm": "html", ".txt": "text"}
+REPORT_FORMATS = ("csv", "xlsx", "md", "html")
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text)
+        return
+    from ..atomic import write_atomic
+
+    write_atomic(output, (text.rstrip("\n") + "\n").encode("utf-8"))
+    click.echo(f"wrote {output}", err=True)
+
+
+def _emit_bytes(data: bytes, output: Path | None) -> None:
+    if output is None:
+        click.echo(data, nl=False)
+        return
+    from ..atomic import write_atomic
+
+    write_atomic(output, data)
+    click.echo(f"wrote {output} ({len(data):,} bytes)", err=True)
+
+
+@contextmanager
+def _progress(length: int, label: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar on standard error when it is a terminal; nothing otherwise."""
+    stream = sys.stderr
+    if not stream.isatty() or length == 0:
+        yield lambda n: None
+        return
+    with click.progressbar(length=length, label=label, file=stream, show_pos=True,
+                           show_eta=True, width=30) as bar:
+        yield bar.update
+
+
+def _fail(exc: EvalrulesError) -> None:
+    """Print an evalrules error the way its class asks, and exit with its code."""
+    from ..render.text import format_diagnostics
+
+    if isinstance(exc, (SchemeError, FactsError)) and exc.diagnostics:
+        click.echo(format_diagnostics(exc.diagnostics), err=True)
+    else:
+        click.echo(f"error: {exc}", err=True)
+    sys.exit(exc.exit_code)
+
+
+def handle_errors(func: F) -> F:
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except EvalrulesError as exc:
+            _fail(exc)
+    return wrapper  # type: ignore[return-value]
+
+
+def _load(path: Path) -> CompiledScheme:
+    from ..api import load_scheme
+
+    return load_scheme(path)
+
+
+def _list_files(pairs: Sequence[str]) -> dict[str, Path]:
+    out = {}
+    for pair in pairs:
+        fact, sep, file = pair.partition("=")
+        if not sep or not fact or not file:
+            raise UsageError(f"--list takes FACT=FILE, not {pair!r}")
+        out[fact.strip()] = Path(file)
+    return out
+
+
+def _read_facts_for(scheme: CompiledScheme, facts: Path, lists: dict[str, Path],
+                    skip_invalid: bool) -> tuple[FactsFile, tuple[str, ...]]:
+    """The facts to evaluate, and the units skipped (only with --skip-invalid)."""
+    from ..facts import check_facts_file
+    from ..render.text import format_diagnostics
+
+    checked = check_facts_file(scheme.model, facts, lists=lists or None)
+    if not skip_invalid or not checked.problems:
+        return checked.strict(), ()
+    data = checked.lenient()  # raises when the file as a whole is unusable
+    click.echo(format_diagnostics(checked.problems), err=True)
+    click.echo(f"skipped {len(checked.skipped)} unit(s) with errors (--skip-invalid): "
+               + ", ".join(checked.skipped), err=True)
+    return data, checked.skipped
+
+
+scheme_argument = click.argument("scheme", type=click.Path(exists=True, dir_okay=False,
+                                                           path_type=Path))
+facts_argument = click.argument("facts", type=click.Path(exists=True, dir_okay=False,
+                                                         path_type=Path))
+output_option = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+                             help="Write to this file (atomically) instead of standard output.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="evalrules")
+def main() -> None:
+    """evalrules: evaluation schemes as declarative YAML, every point explained."""
+
+
