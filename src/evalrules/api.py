@@ -59,6 +59,12 @@ class CompiledScheme:
         for unit in units:
             yield self.evaluate(unit)
 
+    def levels_held(self, unit: Subject | Mapping[str, Any]) -> dict[str, list[str]]:
+        """For each rating, the levels whose extra condition holds for the unit (kept with
+        stored results so that roll-ups can band their ratings again)."""
+        subject = unit if isinstance(unit, Subject) else subject_from_mapping(self.model, unit)
+        return self._evaluator.levels_held(subject)
+
     def score(self, unit: Subject | Mapping[str, Any]) -> Scores:
         """Points, ratings and fired rules of one unit, without the trace (much faster).
 
