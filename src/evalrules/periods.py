@@ -14,7 +14,7 @@ KINDS = ("month", "quarter", "half", "year")
 _MONTHS_IN = {"month": 1, "quarter": 3, "half": 6, "year": 12}
 _PATTERN = re.compile(r"(?P<year>\d{4})(?:-(?:(?P<month>0[1-9]|1[0-2])|Q(?P<quarter>[1-4])"
                       r"|H(?P<half>[12])))?")
-LABELS = {"month": "月", "quarter": "季度", "half": "半年", "year": "年度"}
+LABELS = {"month": "月度", "quarter": "季度", "half": "半年", "year": "年度"}
 
 
 class PeriodError(ValueError):

@@ -231,8 +231,11 @@ class SQLiteStore:
         out = list(self._records(sql, args))
         from .periods import Period
 
-        return sorted(out, key=lambda r: (Period.parse(r.period).index,
-                                          Period.parse(r.period).months))
+        def order(record: UnitRecord) -> tuple[int, int]:  # by end, shorter periods first
+            period = Period.parse(record.period)
+            return period.index + period.months, period.months
+
+        return sorted(out, key=order)
 
     def _records(self, where: str, args: tuple[Any, ...]) -> Iterator[UnitRecord]:
         rows = self._db.execute(

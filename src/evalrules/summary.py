@@ -26,6 +26,7 @@ from .evaluate import Result
 from .explain import ExplainedNode, Explanation
 from .model import Node, Scheme
 from .numeric import CONTEXT, ZERO
+from .store import UnitRecord
 
 # Labels of well-known tags; a scheme's other tags are shown by their id.
 TAG_LABELS = {
@@ -228,8 +229,13 @@ def summarize(scheme: Scheme, results: Sequence[Result], *, scheme_hash: str,
               facts_file: str = "", facts_hash: str = "", period: str = "",
               skipped: Sequence[str] = (),
               explanations: Iterable[Explanation] | None = None,
-              progress: Callable[[int], None] | None = None) -> Report:
-    """Everything a report shows, in the order of `results`."""
+              progress: Callable[[int], None] | None = None,
+              adjusted: Sequence[UnitRecord] | None = None) -> Report:
+    """Everything a report shows, in the order of `results`.
+
+    `adjusted` gives the same units after the period's quotas (cohort.cohort): their ratings
+    replace the evaluated ones, and each quota that took a level away is listed with the rules.
+    """
     tags = index_tags(scheme)
     explained = list(explanations) if explanations is not None else None
     places = ranks(results)
@@ -238,11 +244,14 @@ def summarize(scheme: Scheme, results: Sequence[Result], *, scheme_hash: str,
         e = explained[i] if explained is not None else result.explain()
         category = scheme.category(result.category)
         rank, rank_of = places[i]
+        levels, fired = _levels(e), fired_rules(e)
+        if adjusted is not None:
+            levels, fired = _after_quotas(scheme, adjusted[i], levels, fired)
         units.append(UnitSummary(
             unit=result.unit, name=result.name, category=result.category,
             category_label=category.label if category else result.category,
-            total=result.total, levels=_levels(e), rank=rank, rank_of=rank_of,
-            award_eligible=result.award_eligible, fired=fired_rules(e),
+            total=result.total, levels=levels, rank=rank, rank_of=rank_of,
+            award_eligible=result.award_eligible, fired=fired,
             indices=indices(e, tags, scheme), explanation=e))
         if progress is not None:
             progress(1)
@@ -261,3 +270,27 @@ def _columns(node: Node, depth: int) -> Iterator[NodeColumn]:
     yield NodeColumn(node.id, node.label, depth, "group" if node.is_group else "criterion")
     for child in node.children:
         yield from _columns(child, depth + 1)
+
+
+def _after_quotas(scheme: Scheme, record: UnitRecord, levels: tuple[LevelFigure, ...],
+                  fired: tuple[FiredRule, ...]
+                  ) -> tuple[tuple[LevelFigure, ...], tuple[FiredRule, ...]]:
+    """The unit's levels after the period's quotas, and one entry per quota that applied."""
+    def label(rating_id: str, level: str | None) -> str:
+        rating = scheme.rating(rating_id)
+        found = rating.level(level) if rating is not None and level is not None else None
+        return found.label if found is not None else ""
+
+    new_levels = tuple(LevelFigure(lf.rating, lf.rating_label,
+                                   record.ratings.get(lf.rating, lf.level),
+                                   label(lf.rating, record.ratings.get(lf.rating, lf.level)))
+                       for lf in levels)
+    quotas = []
+    for note in record.notes.get("quotas", []):
+        quota = next((q for q in scheme.quotas if q.id == note["quota"]), None)
+        detail = (f"第{note['position']}名超出{note['limit']}个名额（共{note['of']}个单位），"
+                  f"{label(note['rating'], note['from'])}→{label(note['rating'], note['to'])}")
+        quotas.append(FiredRule(note["quota"], "quota", note["label"], note["rating"],
+                                label(note["rating"], note["from"]), "applied", None, None,
+                                detail, "", quota.location if quota else Location()))
+    return new_levels, fired + tuple(quotas)

@@ -6,6 +6,7 @@ Exit codes: 0 success; 1 embedded tests failed (`test`) or warnings with --stric
 """
 
 from . import evaluation as _evaluation  # noqa: F401 - registers its commands
+from . import history as _history  # noqa: F401
 from .app import main
 
 __all__ = ["main"]

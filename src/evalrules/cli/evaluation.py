@@ -29,8 +29,11 @@ from .app import (
 )
 
 if TYPE_CHECKING:
+    from ..api import CompiledScheme
     from ..evaluate import Result
     from ..explain import Explanation
+    from ..facts import FactsFile
+    from ..store import UnitRecord
 
 @main.command()
 @click.argument("schemes", nargs=-1, required=True,
@@ -72,9 +75,16 @@ def check(schemes: Sequence[Path], fmt: str, strict: bool) -> None:
 @click.option("--skip-invalid", is_flag=True,
               help="Evaluate the units whose facts are valid and list the others, instead of "
                    "refusing the whole file.")
+@click.option("--period", default=None,
+              help="The period the facts cover, e.g. 2024-03 (default: the facts file's).")
+@click.option("--store", "store_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Record the run in this results store (an SQLite file).")
+@click.option("--replace", is_flag=True,
+              help="With --store: replace the period's stored results (kept in the history).")
 @handle_errors
 def evaluate(scheme: Path, facts: Path, fmt: str | None, output: Path | None,
-             lists: Sequence[str], skip_invalid: bool) -> None:
+             lists: Sequence[str], skip_invalid: bool, period: str | None,
+             store_path: Path | None, replace: bool) -> None:
     """Evaluate every unit in FACTS (YAML, JSON, XLSX or CSV) and report totals, ratings and
     the rules that fired: as text, JSON, CSV, an XLSX workbook, Markdown or an HTML audit
     report."""
@@ -97,11 +107,18 @@ def evaluate(scheme: Path, facts: Path, fmt: str | None, output: Path | None,
             if report:
                 explanations.append(result.explain())
             advance(1)
+    model = compiled.model
+    adjusted = None
+    if store_path is not None or model.rankings or model.quotas or model.awards:
+        text, adjusted = _period_run(compiled, data, results, period, store_path, replace)
+        if fmt == "text":
+            _emit(text, output)
+            return
     if fmt == "json":
         _emit(jsonout.dumps(jsonout.results(
             results, scheme_id=compiled.id, scheme_version=compiled.version,
             scheme_hash=compiled.hash, facts_file=str(facts), facts_hash=data.digest,
-            period=data.period)), output)
+            period=data.period, adjusted=adjusted)), output)
         return
     if not report:
         _emit(format_results(results, compiled.model), output)
@@ -110,7 +127,7 @@ def evaluate(scheme: Path, facts: Path, fmt: str | None, output: Path | None,
 
     summary = summarize(compiled.model, results, scheme_hash=compiled.hash,
                         facts_file=str(facts), facts_hash=data.digest, period=data.period,
-                        skipped=skipped, explanations=explanations)
+                        skipped=skipped, explanations=explanations, adjusted=adjusted)
     if fmt == "xlsx":
         from ..render.xlsx import results_workbook
 
@@ -261,3 +278,40 @@ def generate(scheme: Path, examples: Path, units: int, seed: int, period: str,
     _emit(text, output)
 
 
+
+
+def _period_run(compiled: CompiledScheme, data: FactsFile, results: Sequence[Result],
+                period: str | None, store_path: Path | None, replace: bool
+                ) -> tuple[str, list[UnitRecord]]:
+    """Rank, apply quotas and awards to a period's results, record them in the store when
+    asked, and return the period's table."""
+    from ..cohort import cohort, record_of
+    from ..periods import Period, PeriodError
+    from ..render.history import format_period
+
+    model = compiled.model
+    text = period or data.period
+    if store_path is not None and not text:
+        raise UsageError("--store needs the period: add --period 2024-03 (or `period:` in the "
+                         "facts file)")
+    if text:
+        try:
+            text = str(Period.parse(text))
+        except PeriodError as exc:
+            raise UsageError(str(exc)) from None
+    keep_levels = bool(model.rollups) and any(lv.when for r in model.ratings for lv in r.levels)
+    by_id = {u.id: u for u in data.units}
+    records = [record_of(r, compiled.levels_held(by_id[r.unit]) if keep_levels else None, text)
+               for r in results]
+    records, awards = cohort(model, records, text)
+    title = text
+    if store_path is not None:
+        from ..store import SQLiteStore
+
+        with SQLiteStore(store_path) as store:
+            info = store.save_run(scheme_id=model.id, scheme_version=model.version,
+                                  scheme_hash=compiled.hash, facts_hash=data.digest,
+                                  period=text, kind="evaluation", units=records,
+                                  replace=replace)
+        title = f"{text}（已记录：运行 {info.id}，{info.units} 个单位）"
+    return format_period(model, records, awards, title), records

@@ -133,8 +133,17 @@ def result(r: Result) -> dict[str, Any]:
 
 
 def results(items: Sequence[Result], *, scheme_id: str, scheme_version: str, scheme_hash: str,
-            facts_file: str = "", facts_hash: str = "", period: str = "") -> dict[str, Any]:
+            facts_file: str = "", facts_hash: str = "", period: str = "",
+            adjusted: Sequence[Any] | None = None) -> dict[str, Any]:
+    """The results document; `adjusted` (the period's records after rankings and quotas)
+    replaces each unit's ratings and adds its ranks and the quotas that applied."""
+    rows = [result(r) for r in items]
+    if adjusted is not None:
+        for row, record in zip(rows, adjusted, strict=True):
+            row["ratings"] = dict(record.ratings)
+            row["ranks"] = dict(record.notes.get("ranks", {}))
+            row["quotas"] = list(record.notes.get("quotas", []))
     return {"format": RESULTS_FORMAT, "format_version": RESULTS_FORMAT_VERSION,
             "scheme": {"id": scheme_id, "version": scheme_version, "hash": scheme_hash},
             "facts": {"file": facts_file, "hash": facts_hash, "period": period},
-            "results": [result(r) for r in items]}
+            "results": rows}

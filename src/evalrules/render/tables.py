@@ -16,7 +16,7 @@ from ..numeric import plain
 from ..summary import Report, UnitSummary
 from .text import WORDS, show_value
 
-KIND_WORDS = {"deduction": "扣分", "bonus": "加分", "veto": "否决"}
+KIND_WORDS = {"deduction": "扣分", "bonus": "加分", "veto": "否决", "quota": "名额限制"}
 STATUS_WORDS = {"applied": "已扣/加", "limited": "受上下限限制", "superseded": "就高原则被取代",
                 "fired": "已触发"}
 NOT_APPLICABLE = "不适用"

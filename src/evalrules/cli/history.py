@@ -1,0 +1,123 @@
+"""Commands over periods and many units: roll-ups, rankings and awards, a unit's history."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..errors import UsageError
+from .app import _emit, _load, handle_errors, main, output_option, scheme_argument
+
+store_option = click.option("--store", "store_path", required=True,
+                            type=click.Path(dir_okay=False, path_type=Path),
+                            help="The results store (an SQLite file; created when missing).")
+
+
+def _period(text: str) -> str:
+    from ..periods import Period, PeriodError
+
+    try:
+        return str(Period.parse(text))
+    except PeriodError as exc:
+        raise UsageError(str(exc)) from None
+
+
+@main.command()
+@scheme_argument
+@store_option
+@click.option("--period", required=True, help="The longer period to make, e.g. 2024-Q1 or 2024.")
+@click.option("--rollup", "rollup_id", default=None,
+              help="The roll-up to apply (default: the one that makes this kind of period).")
+@click.option("--replace", is_flag=True, help="Replace this period's stored roll-up.")
+@output_option
+@handle_errors
+def rollup(scheme: Path, store_path: Path, period: str, rollup_id: str | None, replace: bool,
+           output: Path | None) -> None:
+    """Roll stored results up to a longer period (季评星, 年定级) and store the outcome."""
+    from ..cohort import cohort, roll_up
+    from ..periods import Period
+    from ..render.history import format_period
+    from ..store import SQLiteStore
+
+    compiled = _load(scheme)
+    model = compiled.model
+    target = Period.parse(_period(period))
+    candidates = [r for r in model.rollups if r.to == target.kind
+                  and (rollup_id is None or r.id == rollup_id)]
+    if not candidates:
+        raise UsageError(f"the scheme declares no roll-up to a {target.kind}"
+                         + (f" named `{rollup_id}`" if rollup_id else ""))
+    chosen = candidates[0]
+    part_kind = model.period_of(chosen.source)
+    source_kind = "evaluation" if chosen.source == "evaluation" else chosen.source
+    with SQLiteStore(store_path) as store:
+        parts = {}
+        for part in target.parts(part_kind):
+            run = store.current_run(model.id, str(part), source_kind)
+            parts[str(part)] = store.records(run.id) if run is not None else []
+        records, awards = cohort(model, roll_up(model, chosen, target, parts), str(target))
+        info = store.save_run(scheme_id=model.id, scheme_version=model.version,
+                              scheme_hash=compiled.hash, facts_hash="", period=str(target),
+                              kind=chosen.id, units=records, replace=replace)
+    title = f"{chosen.label} {target}（运行 {info.id}，{info.units} 个单位）"
+    _emit(format_period(model, records, awards, title), output)
+
+
+@main.command()
+@scheme_argument
+@store_option
+@click.option("--period", required=True, help="The stored period, e.g. 2024-03 or 2024-Q1.")
+@click.option("--kind", default="evaluation", show_default=True,
+              help="`evaluation`, or the id of the roll-up that made the period.")
+@output_option
+@handle_errors
+def rank(scheme: Path, store_path: Path, period: str, kind: str, output: Path | None) -> None:
+    """Rankings, quota effects and awards of a stored period."""
+    from ..cohort import cohort
+    from ..render.history import format_period
+    from ..store import SQLiteStore
+
+    compiled = _load(scheme)
+    model = compiled.model
+    with SQLiteStore(store_path) as store:
+        run = store.current_run(model.id, _period(period), kind)
+        if run is None:
+            raise UsageError(f"no stored results of `{kind}` for {period} in {store_path}")
+        stored = store.records(run.id)
+    # Stored records already carry their quota changes; rankings and awards are recomputed.
+    records, awards = cohort(model, stored, run.period)
+    _emit(format_period(model, sorted(records, key=lambda r: r.notes.get("ranks", {}).get(
+        model.rankings[0].id, 0) if model.rankings else 0), awards,
+        f"{run.period}（运行 {run.id}）"), output)
+
+
+@main.command()
+@scheme_argument
+@store_option
+@click.option("--unit", "unit_id", required=True, help="The unit whose history to show.")
+@click.option("--period", default=None,
+              help="Also show how this period's rolled-up result was reached.")
+@output_option
+@handle_errors
+def history(scheme: Path, store_path: Path, unit_id: str, period: str | None,
+            output: Path | None) -> None:
+    """A unit's results period by period, its star movement, and roll-up derivations."""
+    from ..render.history import format_derivation, format_history
+    from ..store import SQLiteStore
+
+    compiled = _load(scheme)
+    model = compiled.model
+    with SQLiteStore(store_path) as store:
+        records = store.history(model.id, unit_id)
+    if not records:
+        raise UsageError(f"no stored results for unit `{unit_id}` of {model.id} in {store_path}")
+    text = format_history(model, records)
+    if period is not None:
+        wanted = _period(period)
+        by_key = {(r.period, r.notes.get("rollup", "evaluation")): r for r in records}
+        top = [r for r in records if r.period == wanted]
+        if not top:
+            raise UsageError(f"unit `{unit_id}` has no stored result for {wanted}")
+        text += "\n\n" + format_derivation(model, top[-1], by_key)
+    _emit(text, output)
