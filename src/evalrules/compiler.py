@@ -297,6 +297,8 @@ def _cycles(graph: Any, scheme: Scheme) -> list[Diagnostic]:
 
 def _unused_facts(scheme: Scheme, graph: Any) -> list[Diagnostic]:
     used_elsewhere = {n.self_score for n in scheme.nodes() if n.self_score}
+    if scheme.rectification is not None:  # read by the results store, not by formulas
+        used_elsewhere |= {scheme.rectification.overdue, scheme.rectification.closed_by or ""}
     out = []
     for fact in scheme.facts:
         if graph.out_degree(f"fact:{fact.id}") == 0 and fact.id not in used_elsewhere:

@@ -319,6 +319,19 @@ class Award:
 
 
 @dataclass(frozen=True, slots=True)
+class Rectification:
+    """整改回头看: which deductions open an item, how long a unit has, and the facts that
+    carry the unit's overdue items (filled from the store) and its rectified ones."""
+
+    label: str
+    opened_by: tuple[str, ...]
+    within: int
+    overdue: str
+    closed_by: str | None
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
 class Scheme:
     """A checked scheme: every reference resolves, every band is sound."""
 
@@ -346,6 +359,7 @@ class Scheme:
     rankings: tuple[Ranking, ...] = ()
     quotas: tuple[Quota, ...] = ()
     awards: tuple[Award, ...] = ()
+    rectification: Rectification | None = None
 
     @property
     def adjustments(self) -> tuple[Adjustment, ...]:
@@ -703,6 +717,16 @@ class _Builder:
             ratings=_tags(raw.get("ratings")), vetoes=_text(raw.get("vetoes")) or "any",
             location=self.at(path))
 
+    def rectification(self, raw: dict[str, Any]) -> Rectification | None:
+        if not raw:
+            return None
+        within = raw.get("within")
+        return Rectification(
+            label=_text(raw.get("label")) or "整改回头看", opened_by=_tags(raw.get("opened_by")),
+            within=within if isinstance(within, int) and not isinstance(within, bool) else 1,
+            overdue=_text(raw.get("overdue")), closed_by=_opt_text(raw.get("closed_by")),
+            location=self.at(("rectification",)))
+
     def ranking(self, path: Path, raw: dict[str, Any]) -> Ranking:
         return Ranking(
             id=raw["id"], label=_text(raw.get("label")) or raw["id"],
@@ -840,9 +864,11 @@ def build_scheme(doc: Document, file: str) -> tuple[Scheme | None, list[Diagnost
         rollups=tuple(b.rollup(path, raw) for path, raw in b.items("rollups")),
         rankings=tuple(b.ranking(path, raw) for path, raw in b.items("rankings")),
         quotas=tuple(b.quota(path, raw) for path, raw in b.items("quotas")),
-        awards=tuple(b.award(path, raw) for path, raw in b.items("awards")))
+        awards=tuple(b.award(path, raw) for path, raw in b.items("awards")),
+        rectification=b.rectification(_mapping(data.get("rectification"))))
     _check_meaning(scheme, b)
     _check_periods(scheme, b)
+    check_rectification(scheme, b)
     return scheme, b.problems
 
 
@@ -1141,3 +1167,29 @@ def _check_periods(scheme: Scheme, b: _Builder) -> None:
             b.problem("unknown-ranking", f"award `{award.id}` names unknown ranking "
                       f"`{award.ranking}`", award.location,
                       _did_you_mean(award.ranking, ranking_ids) or "declare it under rankings")
+
+
+def check_rectification(scheme: Scheme, b: _Builder) -> None:
+    rect = scheme.rectification
+    if rect is None:
+        return
+    deductions = [d.id for d in scheme.deductions]
+    for rule in rect.opened_by:
+        if rule not in deductions:
+            b.problem("unknown-node", f"rectification is opened by unknown deduction `{rule}`",
+                      rect.location, _did_you_mean(rule, deductions) or
+                      f"deductions: {', '.join(deductions) or 'none declared'}")
+    wanted: dict[str, tuple[str, ...]] = {rect.overdue: ("rule", "found", "due")}
+    if rect.closed_by:
+        wanted[rect.closed_by] = ("rule", "found")
+    for fact_id, fields in wanted.items():
+        fact = scheme.fact(fact_id)
+        have = {f.id for f in fact.fields} if fact is not None else set()
+        if fact is None or not fact.is_list or not set(fields) <= have:
+            b.problem("bad-fact-declaration", f"rectification needs `{fact_id}` to be a list "
+                      f"fact with fields {', '.join(fields)}", rect.location,
+                      f"declare `{fact_id}` with `type: list` and those fields (text)")
+        elif fact_id == rect.overdue and fact.source != "history":
+            b.problem("bad-fact-declaration", f"`{fact_id}` carries overdue items from the "
+                      "results store: declare it with `source: history`", fact.location,
+                      "add `source: history` and `default: []`")

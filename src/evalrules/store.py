@@ -40,6 +40,17 @@ class RunInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class Item:
+    """A rectification item (整改事项): a problem found in one period, due in another."""
+
+    unit: str
+    rule: str
+    found: str
+    due: str
+    closed: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class UnitRecord:
     """One unit's figures in one run."""
 
@@ -62,7 +73,10 @@ class ResultStore(Protocol):
 
     def save_run(self, *, scheme_id: str, scheme_version: str, scheme_hash: str,
                  facts_hash: str, period: str, kind: str, units: Iterable[UnitRecord],
-                 replace: bool = False) -> RunInfo: ...
+                 replace: bool = False, opened: Iterable[Item] = (),
+                 closed: Iterable[Item] = ()) -> RunInfo: ...
+
+    def items(self, scheme_id: str, *, open_only: bool = True) -> list[Item]: ...
 
     def current_run(self, scheme_id: str, period: str, kind: str = "evaluation"
                     ) -> RunInfo | None: ...
@@ -94,6 +108,11 @@ CREATE TABLE IF NOT EXISTS unit_results (
     category TEXT NOT NULL, total TEXT NOT NULL, ratings TEXT NOT NULL, fired TEXT NOT NULL,
     award_eligible INTEGER NOT NULL, facts_digest TEXT NOT NULL, notes TEXT NOT NULL,
     PRIMARY KEY (run_id, unit)
+);
+CREATE TABLE IF NOT EXISTS rectification_items (
+    scheme_id TEXT NOT NULL, unit TEXT NOT NULL, rule TEXT NOT NULL, found TEXT NOT NULL,
+    due TEXT NOT NULL, found_run INTEGER NOT NULL, closed TEXT, closed_run INTEGER,
+    PRIMARY KEY (scheme_id, unit, rule, found)
 );
 CREATE TABLE IF NOT EXISTS node_points (
     run_id INTEGER NOT NULL, unit TEXT NOT NULL, node TEXT NOT NULL, points TEXT,
@@ -144,8 +163,13 @@ class SQLiteStore:
 
     def save_run(self, *, scheme_id: str, scheme_version: str, scheme_hash: str,
                  facts_hash: str, period: str, kind: str, units: Iterable[UnitRecord],
-                 replace: bool = False) -> RunInfo:
-        """Store a whole run in one transaction; `units` may be evaluated lazily inside it."""
+                 replace: bool = False, opened: Iterable[Item] = (),
+                 closed: Iterable[Item] = ()) -> RunInfo:
+        """Store a whole run in one transaction; `units` may be evaluated lazily inside it.
+
+        `opened` rectification items are recorded as found in this run and `closed` ones as
+        rectified in it; replacing a run first undoes what the replaced run opened and closed.
+        """
         db = self._db
         started = _now()
         try:
@@ -172,6 +196,17 @@ class SQLiteStore:
             if current is not None:
                 db.execute("UPDATE runs SET status='replaced', replaced_by=? WHERE id=?",
                            (run_id, current.id))
+                db.execute("DELETE FROM rectification_items WHERE found_run=?", (current.id,))
+                db.execute("UPDATE rectification_items SET closed=NULL, closed_run=NULL "
+                           "WHERE closed_run=?", (current.id,))
+            for item in opened:
+                db.execute("INSERT OR IGNORE INTO rectification_items VALUES "
+                           "(?,?,?,?,?,?,NULL,NULL)",
+                           (scheme_id, item.unit, item.rule, item.found, item.due, run_id))
+            for item in closed:
+                db.execute("UPDATE rectification_items SET closed=?, closed_run=? WHERE "
+                           "scheme_id=? AND unit=? AND rule=? AND found=? AND closed IS NULL",
+                           (period, run_id, scheme_id, item.unit, item.rule, item.found))
             db.execute("UPDATE runs SET status='current', finished=?, units=? WHERE id=?",
                        (_now(), count, run_id))
             db.execute("COMMIT")
@@ -215,6 +250,14 @@ class SQLiteStore:
         if period is not None:
             sql, args = sql + " AND period=?", [*args, period]
         return [RunInfo(*row) for row in self._db.execute(sql + " ORDER BY id", args)]
+
+    def items(self, scheme_id: str, *, open_only: bool = True) -> list[Item]:
+        """Rectification items of a scheme (only those not yet rectified, by default)."""
+        sql = "SELECT unit, rule, found, due, closed FROM rectification_items WHERE scheme_id=?"
+        if open_only:
+            sql += " AND closed IS NULL"
+        return [Item(*row) for row in self._db.execute(sql + " ORDER BY unit, found, rule",
+                                                       (scheme_id,))]
 
     def records(self, run_id: int) -> list[UnitRecord]:
         info = self._run(run_id)

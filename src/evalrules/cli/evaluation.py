@@ -97,6 +97,8 @@ def evaluate(scheme: Path, facts: Path, fmt: str | None, output: Path | None,
         raise UsageError("an XLSX workbook needs an output file: add -o results.xlsx")
     compiled = _load(scheme)
     data, skipped = _read_facts_for(compiled, facts, _list_files(lists), skip_invalid)
+    if store_path is not None and compiled.model.rectification is not None:
+        data = _with_overdue(compiled, data, period, store_path)
     report = fmt in REPORT_FORMATS
     results: list[Result] = []
     explanations: list[Explanation] = []
@@ -211,21 +213,41 @@ def explain(scheme: Path, facts: Path, unit_id: str, node_id: str | None, fmt: s
 @main.command("test")
 @click.argument("schemes", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--coverage", "with_coverage", is_flag=True,
+              help="Also report which criteria, rating levels, deductions, bonuses and vetoes "
+                   "the tests exercised.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
 @handle_errors
-def test_command(schemes: Sequence[Path]) -> None:
+def test_command(schemes: Sequence[Path], with_coverage: bool, fmt: str) -> None:
     """Run the examples embedded in each scheme's `tests:`."""
+    from ..coverage import coverage
+    from ..render.authoring import coverage_json, format_coverage, outcomes_json
     from ..render.text import format_diagnostic
     from ..testing import run_tests
 
     failed = passed = 0
+    reports = []
+    documents = []
     for path in schemes:
         compiled = _load(path)
-        for outcome in run_tests(compiled):
+        outcomes = run_tests(compiled)
+        report = coverage(compiled.model, outcomes) if with_coverage else None
+        if report is not None:
+            reports.append(format_coverage(report))
+        documents.append({"scheme": {"id": compiled.id, "version": compiled.version,
+                                     "file": str(path)},
+                          "tests": outcomes_json(outcomes),
+                          **({"coverage": coverage_json(report)} if report else {})})
+        for outcome in outcomes:
             if outcome.passed:
                 passed += 1
-                click.echo(f"PASS {outcome.location}: {outcome.name}")
+                if fmt == "text":
+                    click.echo(f"PASS {outcome.location}: {outcome.name}")
                 continue
             failed += 1
+            if fmt != "text":
+                continue
             click.echo(f"FAIL {outcome.location}: {outcome.name}")
             for m in outcome.mismatches:
                 click.echo(f"  {m.what}: expected {m.expected}, got {m.actual}")
@@ -233,7 +255,15 @@ def test_command(schemes: Sequence[Path]) -> None:
                 click.echo("  " + format_diagnostic(d).replace("\n", "\n  "))
             if outcome.error:
                 click.echo(f"  error: {outcome.error}")
-    click.echo(f"{passed} passed, {failed} failed")
+    if fmt == "json":
+        from ..render import jsonout
+
+        click.echo(jsonout.dumps({"format": "evalrules.tests", "format_version": 1,
+                                  "schemes": documents, "passed": passed, "failed": failed}))
+    else:
+        click.echo(f"{passed} passed, {failed} failed")
+        for text in reports:
+            click.echo("\n" + text)
     if failed:
         sys.exit(EXIT_TESTS_FAILED)
 
@@ -306,12 +336,33 @@ def _period_run(compiled: CompiledScheme, data: FactsFile, results: Sequence[Res
     records, awards = cohort(model, records, text)
     title = text
     if store_path is not None:
+        from ..rectify import opened_items, reported_closed
         from ..store import SQLiteStore
 
         with SQLiteStore(store_path) as store:
             info = store.save_run(scheme_id=model.id, scheme_version=model.version,
                                   scheme_hash=compiled.hash, facts_hash=data.digest,
                                   period=text, kind="evaluation", units=records,
-                                  replace=replace)
+                                  replace=replace, opened=opened_items(model, results, text),
+                                  closed=reported_closed(model, data.units))
         title = f"{text}（已记录：运行 {info.id}，{info.units} 个单位）"
     return format_period(model, records, awards, title), records
+
+
+def _with_overdue(compiled: CompiledScheme, data: FactsFile, period: str | None,
+                  store_path: Path) -> FactsFile:
+    """The facts with each unit's overdue rectification items from the store."""
+    from dataclasses import replace
+
+    from ..periods import Period, PeriodError
+    from ..rectify import with_overdue
+    from ..store import SQLiteStore
+
+    text = period or data.period
+    try:
+        text = str(Period.parse(text))
+    except PeriodError as exc:
+        raise UsageError(f"--store needs the period: {exc}") from None
+    with SQLiteStore(store_path) as store:
+        items = store.items(compiled.model.id)
+    return replace(data, units=tuple(with_overdue(compiled.model, data.units, items, text)))

@@ -121,3 +121,35 @@ def history(scheme: Path, store_path: Path, unit_id: str, period: str | None,
             raise UsageError(f"unit `{unit_id}` has no stored result for {wanted}")
         text += "\n\n" + format_derivation(model, top[-1], by_key)
     _emit(text, output)
+
+
+@main.command()
+@scheme_argument
+@store_option
+@click.option("--unit", "unit_id", default=None, help="Only this unit's items.")
+@click.option("--all", "show_all", is_flag=True, help="Also the items already rectified.")
+@click.option("--as-of", "as_of", default=None,
+              help="Mark items overdue as of this period (default: the latest stored one).")
+@output_option
+@handle_errors
+def rectification(scheme: Path, store_path: Path, unit_id: str | None, show_all: bool,
+                  as_of: str | None, output: Path | None) -> None:
+    """Rectification items (整改回头看): found when, due when, rectified or overdue."""
+    from ..periods import Period
+    from ..render.history import format_items
+    from ..store import SQLiteStore
+
+    compiled = _load(scheme)
+    model = compiled.model
+    if model.rectification is None:
+        raise UsageError(f"{scheme} declares no `rectification`")
+    with SQLiteStore(store_path) as store:
+        items = store.items(model.id, open_only=not show_all)
+        runs = [r for r in store.runs(model.id) if r.kind == "evaluation"
+                and r.status == "current"]
+    if unit_id is not None:
+        items = [i for i in items if i.unit == unit_id]
+    latest = _period(as_of) if as_of else (
+        str(max((Period.parse(r.period) for r in runs), key=lambda p: p.index + p.months))
+        if runs else "")
+    _emit(format_items(model, items, latest), output)

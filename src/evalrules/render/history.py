@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 
 from ..cohort import Winner
 from ..model import Scheme
-from ..store import RunInfo, UnitRecord
+from ..store import Item, RunInfo, UnitRecord
 from .text import table
 
 WORDS = {
@@ -152,4 +152,29 @@ def format_runs(runs: Sequence[RunInfo]) -> str:
     rows = [[str(r.id), r.period, r.kind, str(r.units),
              "有效" if r.status == "current" else f"已被{r.replaced_by}替换", r.finished]
             for r in runs]
+    return table(header, rows)
+
+
+def format_items(scheme: Scheme, items: Sequence[Item], as_of: str) -> str:
+    """Rectification items with their state as of a period: open, overdue or rectified."""
+    from ..periods import Period
+
+    def end(period: str) -> int:
+        parsed = Period.parse(period)
+        return parsed.index + parsed.months
+
+    labels = {d.id: d.label for d in scheme.deductions}
+    header = [WORDS["unit"], "问题来源", "发现期间", "整改期限", "状态"]
+    rows = []
+    for item in items:
+        if item.closed:
+            state = f"已于{item.closed}整改销号"
+        elif as_of and end(item.due) < end(as_of):
+            state = f"逾期（截至{as_of}）"
+        else:
+            state = "整改中"
+        rows.append([item.unit, f"{labels.get(item.rule, item.rule)} [{item.rule}]", item.found,
+                     item.due, state])
+    if not rows:
+        return "（无整改事项）"
     return table(header, rows)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -103,7 +103,12 @@ def show_value(value: Any) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, tuple):
-        return f"{len(value)}{WORDS['records']}"
+        shown = f"{len(value)}{WORDS['records']}"
+        if 0 < len(value) <= 5 and all(isinstance(r, Mapping) for r in value):
+            shown += "：" + "；".join(
+                "〔" + "，".join(f"{k}={show_value(v)}" for k, v in r.items()) + "〕"
+                for r in value)
+        return shown
     return str(value)
 
 
