@@ -41,6 +41,8 @@ def fill_template(template: Path, facts_yaml: Path, scheme: evalrules.CompiledSc
                 records.setdefault(key, []).extend((unit["id"], rec) for rec in value)
                 continue
             if fact.type == "discretionary":
+                if not isinstance(value, dict):  # a plain 0 needs no reason
+                    value = {"value": value, "reason": None}
                 sheet.cell(r, columns[key], value["value"])
                 sheet.cell(r, columns[key + ".reason"], value["reason"])
                 continue

@@ -467,3 +467,24 @@ def test_skip_invalid_works_for_yaml_facts(tmp_path: Path) -> None:
     code, out, err = invoke("evaluate", SCHEME, path, "--skip-invalid")
     assert code == 0 and "skipped 1 unit(s) with errors (--skip-invalid): B01" in err
     assert "B01" not in out and "B02" in out
+
+
+def test_the_359_branch_enterprise_end_to_end(tmp_path: Path,
+                                              scheme: evalrules.CompiledScheme) -> None:
+    """template → workbook filled with the example enterprise → report.html and results.xlsx,
+    with the same totals as its YAML facts."""
+    enterprise = ROOT / "examples" / "star-branch-5521" / "enterprise.yaml"
+    template = tmp_path / "template.xlsx"
+    assert invoke("template", SCHEME, "-o", template)[0] == 0
+    workbook = tmp_path / "enterprise.xlsx"
+    fill_template(template, enterprise, scheme, workbook)
+    expected = {r.unit: r.total for r in scheme.score_all(scheme.read_facts(enterprise).units)}
+    assert {u.id: scheme.score(u).total for u in scheme.read_facts(workbook).units} == expected
+    for name in ("report.html", "results.xlsx"):
+        code, _, err = invoke("evaluate", SCHEME, workbook, "-o", tmp_path / name)
+        assert code == 0, err
+    book = openpyxl.load_workbook(tmp_path / "results.xlsx", read_only=True)
+    ids = {row[0] for row in book["汇总"].iter_rows(values_only=True)}
+    book.close()
+    assert set(expected) <= ids
+    assert "B359" in (tmp_path / "report.html").read_text("utf-8")
