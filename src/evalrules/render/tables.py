@@ -11,10 +11,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..explain import ExplainedInput, ExplainedNode, Explanation
+from ..explain import ExplainedNode, Explanation
 from ..numeric import plain
 from ..summary import Report, UnitSummary
-from .text import WORDS, show_value
+from .text import WORDS, inputs_text, where
 
 KIND_WORDS = {"deduction": "扣分", "bonus": "加分", "veto": "否决", "quota": "名额限制"}
 STATUS_WORDS = {"applied": "已扣/加", "limited": "受上下限限制", "superseded": "就高原则被取代",
@@ -33,22 +33,6 @@ class Table:
     number_formats: dict[int, str] = field(default_factory=dict)
     freeze: str = ""
     wrap: bool = False
-
-
-def inputs_text(inputs: Sequence[ExplainedInput]) -> str:
-    parts = []
-    for i in inputs:
-        text = f"{i.label}({i.name})={show_value(i.value)}"
-        if i.unit and not isinstance(i.value, (tuple, bool)):
-            text += i.unit
-        if i.reason:
-            text += f"〔{WORDS['reason']}：{i.reason}〕"
-        parts.append(text)
-    return "；".join(parts)
-
-
-def where(location: Any) -> str:
-    return f"{location.file}:{location.line}" if getattr(location, "line", 0) else ""
 
 
 def summary_header(report: Report) -> list[str]:

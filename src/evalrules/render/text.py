@@ -174,7 +174,8 @@ def table(header: list[str], rows: Iterable[list[str]], numeric: set[int] | None
 # Explanations
 
 
-def _inputs(inputs: Sequence[ExplainedInput]) -> str:
+def inputs_text(inputs: Sequence[ExplainedInput]) -> str:
+    """Inputs as `label(id)=value unit〔理由：…〕`, joined by ；."""
     parts = []
     for i in inputs:
         text = f"{i.label}({i.name})={show_value(i.value)}"
@@ -186,8 +187,9 @@ def _inputs(inputs: Sequence[ExplainedInput]) -> str:
     return "；".join(parts)
 
 
-def _where(location: Any) -> str:
-    return f"{location.file}:{location.line}" if location.line else ""
+def where(location: Any) -> str:
+    """`file:line` of a location, or nothing when it has no line."""
+    return f"{location.file}:{location.line}" if getattr(location, "line", 0) else ""
 
 
 def _node_header(n: ExplainedNode) -> str:
@@ -207,12 +209,12 @@ def _node_header(n: ExplainedNode) -> str:
 
 def _node_details(n: ExplainedNode, e: Explanation) -> list[str]:
     out: list[str] = []
-    where = _where(n.location)
+    source = where(n.location)
     if not n.applicable:
         if n.formula:
             out.append(f"{WORDS['condition']}：{n.formula} → {WORDS['fails']}")
         if n.inputs:
-            out.append(f"{WORDS['inputs']}：{_inputs(n.inputs)}")
+            out.append(f"{WORDS['inputs']}：{inputs_text(n.inputs)}")
         return out
     if n.kind == "criterion":
         if n.condition is not None:
@@ -221,7 +223,7 @@ def _node_details(n: ExplainedNode, e: Explanation) -> list[str]:
         elif n.formula:
             out.append(f"{WORDS['formula']}：{n.formula}")
         if n.inputs:
-            out.append(f"{WORDS['inputs']}：{_inputs(n.inputs)}")
+            out.append(f"{WORDS['inputs']}：{inputs_text(n.inputs)}")
         first = n.lines[0] if n.lines else None
         if first is not None and first.exact is not None:
             out.append(f"{WORDS['computed']}：{plain(first.exact)}，{WORDS['rounded']} "
@@ -250,8 +252,8 @@ def _node_details(n: ExplainedNode, e: Explanation) -> list[str]:
         out.append(f"{WORDS['self_score']}：{plain(n.self_score)}")
     if n.basis:
         out.append(f"{WORDS['basis']}：{n.basis}")
-    if where:
-        out.append(f"{WORDS['source']}：{where}")
+    if source:
+        out.append(f"{WORDS['source']}：{source}")
     return out
 
 
@@ -286,12 +288,12 @@ def _rule_line(r: ExplainedRule) -> list[str]:
     if r.capped and r.cap is not None:
         out.append(f"   {WORDS['cap']} {plain(r.cap)}")
     if r.inputs:
-        out.append(f"   {WORDS['inputs']}：{_inputs(r.inputs)}")
+        out.append(f"   {WORDS['inputs']}：{inputs_text(r.inputs)}")
     if r.status == "limited":
         out.append(f"   {WORDS['asked']}{WORDS[r.kind]} {r.amount}，{WORDS['limited']}")
     if r.basis:
         out.append(f"   {WORDS['basis']}：{r.basis}")
-    out.append(f"   {WORDS['source']}：{_where(r.location)}")
+    out.append(f"   {WORDS['source']}：{where(r.location)}")
     return out
 
 
@@ -311,7 +313,7 @@ def _rating_lines(rt: ExplainedRating, e: Explanation) -> list[str]:
         if failed != level_id:
             text += f"（{labels.get(failed, failed)}）"
         if inputs:
-            text += f"；{WORDS['inputs']}：{_inputs(inputs)}"
+            text += f"；{WORDS['inputs']}：{inputs_text(inputs)}"
         out.append(text)
     vetoes = {v.id: v for v in e.vetoes}
     for change in rt.changes:
@@ -357,10 +359,10 @@ def format_explanation(e: Explanation, node: str | None = None) -> str:
             out.append(f"{WORDS['veto']} {v.label} [{v.id}]：{v.reason or v.label}")
             out.append(f"   {WORDS['condition']}：{v.condition_text} → {WORDS['holds']}")
             if v.inputs:
-                out.append(f"   {WORDS['inputs']}：{_inputs(v.inputs)}")
+                out.append(f"   {WORDS['inputs']}：{inputs_text(v.inputs)}")
             if v.basis:
                 out.append(f"   {WORDS['basis']}：{v.basis}")
-            out.append(f"   {WORDS['source']}：{_where(v.location)}")
+            out.append(f"   {WORDS['source']}：{where(v.location)}")
     if e.ratings:
         out += ["", f"{WORDS['ratings']}："]
         for rt in e.ratings:
@@ -371,5 +373,5 @@ def format_explanation(e: Explanation, node: str | None = None) -> str:
             out.append(f"{d.label} [{d.id}] = {show_value(d.value)}{d.unit}  "
                        f"{WORDS['formula']}：{d.formula}")
             if d.inputs:
-                out.append(f"   {WORDS['inputs']}：{_inputs(d.inputs)}")
+                out.append(f"   {WORDS['inputs']}：{inputs_text(d.inputs)}")
     return "\n".join(out)
