@@ -65,6 +65,7 @@ CODES: Final[dict[str, Code]] = _codes(
     ("Y007", "too-large", E, "the file exceeds a size, depth or node limit"),
     ("Y008", "non-string-key", E, "mapping keys must be plain text"),
     ("Y009", "unreadable-file", E, "the file cannot be read"),
+    ("Y010", "number-too-large", E, "a number beyond the digits evalrules accepts"),
     # S: JSON Schema
     ("S101", "unknown-property", E, "a key the scheme language does not define"),
     ("S102", "missing-property", E, "a required key is missing"),
@@ -116,6 +117,21 @@ CODES: Final[dict[str, Code]] = _codes(
     ("D507", "duplicate-unit", E, "two units share one id"),
     ("D508", "bad-facts-file", E, "a facts file that cannot be read"),
     ("D509", "formula-cell", E, "a spreadsheet cell holds a formula or an error, not a value"),
+    ("D510", "facts-too-large", E,
+     "a facts file beyond the size, row, column or expansion limits"),
+    # L: lint (`evalrules lint`), from the interval analysis and the embedded tests
+    ("L101", "maxima-short", W, "a group's children add up to less than its max or the scale"),
+    ("L102", "band-uncovered", W, "reachable points that no level of a rating holds"),
+    ("L103", "level-unreachable", W, "a rating level no reachable points can get"),
+    ("L104", "untested-criterion", W, "a criterion no embedded test takes points from"),
+    ("L105", "untested-rule", W, "a deduction, bonus or veto no embedded test fires"),
+    ("L106", "deduction-exceeds-node", W, "a deduction that can ask for more than its node has"),
+    ("L107", "veto-never-fires", W, "a veto whose condition no fact value can make true"),
+    ("L108", "rule-never-fires", W, "a deduction or bonus that no fact value can fire"),
+    ("L109", "missing-label", W, "a declaration without a label"),
+    ("L110", "missing-basis", W, "a criterion without basis where its siblings have one"),
+    ("L111", "max-unreachable", W, "a criterion that can never get its full marks"),
+    ("L112", "points-fixed", W, "a criterion whose points no fact value can change"),
 )
 
 

@@ -5,6 +5,7 @@ Exit codes: 0 success; 1 embedded tests failed (`test`) or warnings with --stric
 6 an output file could not be written; 7 the results store cannot do what was asked.
 """
 
+from . import authoring as _authoring  # noqa: F401 - registers its commands
 from . import evaluation as _evaluation  # noqa: F401 - registers its commands
 from . import history as _history  # noqa: F401
 from .app import main

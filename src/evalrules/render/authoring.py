@@ -439,6 +439,8 @@ def _route_lines(g: Gaps, route: Route, rating: Rating) -> list[str]:
         head += f"（分数段 {target.range}"
         if route.threshold is not None and rating.of:
             head += f"，{rating.of} 须达到 {route.threshold}，现为 {route.points}"
+        if target.when:
+            head += f"；另须满足 {target.when}"
         head += "）"
     out = [head]
     vetoes = {v.id: v for v in g.explanation.vetoes}
