@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -703,7 +703,7 @@ class _Builder:
                          "of `of` (a node to band), `lowest_of`, `highest_of` or `from`",
                          self.at(path), "see docs/scheme-language.md#ratings")
         if not rating.derived_from:
-            rating = _replace_of(rating, rating.of or "total")
+            rating = replace(rating, of=rating.of or "total")
         return rating
 
     def rollup(self, path: Path, raw: dict[str, Any]) -> Rollup:
@@ -778,12 +778,6 @@ class _Builder:
             name=raw["name"], category=category, facts=facts,
             expect=_mapping(raw.get("expect")), location=self.at(path),
             facts_location=self.at((*path, "facts")))
-
-
-def _replace_of(rating: Rating, of: str) -> Rating:
-    from dataclasses import replace
-
-    return replace(rating, of=of)
 
 
 def check_value_shape(fact: Fact | Field, value: Any) -> str:
