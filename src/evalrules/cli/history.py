@@ -76,7 +76,7 @@ def rank(scheme: Path, store_path: Path, period: str, kind: str, output: Path | 
     """Rankings, quota effects and awards of a stored period."""
     from ..cohort import cohort
     from ..render.history import format_period
-    from ..store import SQLiteStore
+    from ..store import SQLiteStore, UnitRecord
 
     compiled = _load(scheme)
     model = compiled.model
@@ -85,11 +85,16 @@ def rank(scheme: Path, store_path: Path, period: str, kind: str, output: Path | 
         if run is None:
             raise UsageError(f"no stored results of `{kind}` for {period} in {store_path}")
         stored = store.records(run.id)
-    # Stored records already carry their quota changes; rankings and awards are recomputed.
+    # Stored records carry their quota changes already (applying quotas again changes
+    # nothing); ranks and awards are worked out again from the stored points.
     records, awards = cohort(model, stored, run.period)
-    _emit(format_period(model, sorted(records, key=lambda r: r.notes.get("ranks", {}).get(
-        model.rankings[0].id, 0) if model.rankings else 0), awards,
-        f"{run.period}（运行 {run.id}）"), output)
+    first = model.rankings[0].id if model.rankings else None
+
+    def by_rank(record: UnitRecord) -> tuple[int, str]:
+        return record.notes.get("ranks", {}).get(first, 0), record.unit
+
+    _emit(format_period(model, sorted(records, key=by_rank), awards,
+                        f"{run.period}（运行 {run.id}）"), output)
 
 
 @main.command()
