@@ -32,6 +32,14 @@ class CompiledScheme:
     warnings: tuple[Diagnostic, ...]
     _evaluator: Evaluator
     _scorers: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    _limits: Limits = field(default=DEFAULT_LIMITS, repr=False, compare=False)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle as the scheme's source text, file name, limits and hash; unpickling checks
+        and compiles it again (compiled code does not pickle), so process pools and
+        distributed engines can ship a compiled scheme to their workers."""
+        limits = None if self._limits is DEFAULT_LIMITS else self._limits  # keep "the default"
+        return (_unpickle, (self.model.text, self.model.file, limits, self.hash))
 
     @property
     def id(self) -> str:
@@ -133,6 +141,12 @@ def check(source: str | Path, limits: Limits = DEFAULT_LIMITS
         text, file, raw = _source(source)
     except SchemeError as exc:
         return None, list(exc.diagnostics)
+    return _check_text(text, file, "sha256:" + hashlib.sha256(raw).hexdigest(), limits)
+
+
+def _check_text(text: str, file: str, digest: str, limits: Limits
+                ) -> tuple[CompiledScheme | None, list[Diagnostic]]:
+    """`check` of text read already; `digest` is the hash of the file's bytes."""
     doc, problems = load_yaml(text, file, limits)
     if doc is None:
         return None, dg.sorted_diagnostics(problems)
@@ -151,8 +165,16 @@ def check(source: str | Path, limits: Limits = DEFAULT_LIMITS
     if plan is None or any(p.is_error for p in problems):
         return None, problems
     warnings = tuple(p for p in problems if not p.is_error)
-    digest = "sha256:" + hashlib.sha256(raw).hexdigest()  # of the bytes, as sha256sum shows
-    return CompiledScheme(model, plan, warnings, Evaluator(plan, digest)), problems
+    # `digest` is of the bytes, as sha256sum shows.
+    return CompiledScheme(model, plan, warnings, Evaluator(plan, digest), _limits=limits), problems
+
+
+def _unpickle(text: str, file: str, limits: Limits | None, digest: str) -> CompiledScheme:
+    compiled, problems = _check_text(text, file, digest,
+                                     DEFAULT_LIMITS if limits is None else limits)
+    if compiled is None:
+        raise SchemeError(problems)
+    return compiled
 
 
 def _test_problems(model: Scheme) -> list[Diagnostic]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import decimal
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
@@ -49,7 +49,7 @@ class Result:
     ratings: Mapping[str, str | None]
     fired: tuple[str, ...]  # deductions, bonuses and vetoes that took effect
     award_eligible: bool
-    steps: tuple[Step, ...]
+    steps: Sequence[Step]  # a tuple, or the same steps built on first use (_RecordedSteps)
     scheme_id: str
     scheme_version: str
     scheme_hash: str
@@ -87,13 +87,61 @@ class Scores:
         return self.subject.digest()
 
 
+_NOT_RECORDED = object()
+
+
+class _RecordedSteps(Sequence[Step]):
+    """A unit's trace, built on first use from the formula values its compiled evaluation
+    recorded: no formula runs again, and the steps are those `Evaluator.interpret` builds."""
+
+    __slots__ = ("_evaluator", "_known", "_steps", "_subject")
+
+    def __init__(self, evaluator: Evaluator, subject: Subject, known: Mapping[int, Any]) -> None:
+        self._evaluator = evaluator
+        self._subject = subject
+        self._known = known
+        self._steps: tuple[Step, ...] | None = None
+
+    def _all(self) -> tuple[Step, ...]:
+        steps = self._steps
+        if steps is None:  # two threads may both build them: the same steps either way
+            steps = tuple(self._evaluator._walk(self._subject, self._known).steps)
+            self._steps = steps
+        return steps
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._all()[index]
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __iter__(self) -> Iterator[Step]:
+        return iter(self._all())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (_RecordedSteps, tuple)):
+            return self._all() == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._all())
+
+    def __repr__(self) -> str:
+        return repr(self._all())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (tuple, (self._all(),))
+
+
 class _Unit:
     """Per-unit working state; never shared."""
 
-    __slots__ = ("applicable", "env", "points", "ratings", "rules", "steps", "subject", "vetoes")
+    __slots__ = ("applicable", "env", "known", "points", "ratings", "rules", "steps", "subject",
+                 "vetoes")
 
-    def __init__(self, subject: Subject) -> None:
+    def __init__(self, subject: Subject, known: Mapping[int, Any] | None = None) -> None:
         self.subject = subject
+        self.known = known  # formula values recorded by the compiled evaluation, by id(formula)
         self.env: dict[str, Any] = dict(subject.values)
         self.points: dict[str, Decimal | None] = {}
         self.rules: dict[str, RuleStep] = {}
@@ -112,12 +160,17 @@ class Evaluator:
         self.policy = plan.scheme.policy
         self._globals = dict(plan.globals)
         self._nodes = {n.id: n for n in plan.scheme.nodes()}
+        self._tracers: dict[str, Any] = {}  # category -> compiled evaluation, made on first use
         self.scheme_hash = scheme_hash or "sha256:" + hashlib.sha256(
             plan.scheme.text.encode("utf-8")).hexdigest()
 
     # -- helpers
 
     def _run(self, formula: Formula, u: _Unit, owner: str, where: Any) -> Any:
+        if u.known is not None:
+            value = u.known.get(id(formula), _NOT_RECORDED)
+            if value is not _NOT_RECORDED:
+                return value
         try:
             return formula.evaluate(self._globals, u.env)
         except (FormulaRuntimeError, ArithmeticError, TypeError, ValueError) as exc:
@@ -168,11 +221,42 @@ class Evaluator:
         return held
 
     def evaluate(self, subject: Subject) -> Result:
+        """The unit's result with its full trace.
+
+        The scheme compiled to Python (evalrules.codegen) computes the figures and records the
+        value of every formula it runs; the steps of the trace are built from those values
+        the first time they are read (`_RecordedSteps`), by the same code as `interpret`, so
+        they are the steps `interpret` gives. A unit whose formulas fail goes through
+        `interpret`, which raises the error with its place.
+        """
+        if not self._tracers:
+            from .codegen import compile_tracers
+
+            self._tracers.update(compile_tracers(self.plan))
+        from .codegen import UNIT_ERRORS
+
+        try:
+            with decimal.localcontext(CONTEXT):
+                points, ratings, fired, award, known = self._tracers[subject.category](
+                    subject.values)
+        except UNIT_ERRORS:
+            return self.interpret(subject)
+        total = points.get("total")
+        return Result(
+            unit=subject.id, name=subject.name, category=subject.category,
+            total=total if total is not None else ZERO, points=MappingProxyType(points),
+            ratings=MappingProxyType(ratings), fired=tuple(fired), award_eligible=award,
+            steps=_RecordedSteps(self, subject, known), scheme_id=self.scheme.id,
+            scheme_version=self.scheme.version, scheme_hash=self.scheme_hash,
+            facts_digest=subject.digest(), reasons=subject.reasons, scheme=self.scheme)
+
+    def interpret(self, subject: Subject) -> Result:
+        """The unit's result, every formula evaluated and every step built as it goes."""
         u = self._walk(subject)
         return self._result(u)
 
-    def _walk(self, subject: Subject) -> _Unit:
-        u = _Unit(subject)
+    def _walk(self, subject: Subject, known: Mapping[int, Any] | None = None) -> _Unit:
+        u = _Unit(subject, known)
         with decimal.localcontext(CONTEXT):
             for step in self.plan.steps:
                 if isinstance(step, NodePlan):

@@ -14,17 +14,17 @@ import datetime as dt
 import decimal
 import difflib
 import itertools
-import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import CodeType, MappingProxyType
 from typing import Any
 
-from .limits import DEFAULT_LIMITS, Limits
+from .limits import DEFAULT_LIMITS, Limits, effective, result_problem
 from .numeric import CONTEXT, ZERO, NumericPolicy, to_decimal
 
-AGGREGATES = frozenset({"count", "sum", "avg", "min_of", "max_of", "any", "all"})
+_AGGREGATE_ORDER = ("count", "sum", "avg", "min_of", "max_of", "any", "all")
+AGGREGATES = frozenset(_AGGREGATE_ORDER)
 SCALARS = frozenset({"min", "max", "abs", "clamp", "round", "floor", "ceil", "ratio", "band",
                      "days", "date"})
 FUNCTION_NAMES = AGGREGATES | SCALARS
@@ -104,6 +104,9 @@ class Formula:
     constants: Mapping[str, Any] = field(repr=False, compare=False)
     # The checked, rewritten tree (exact constants, bounded power), for code generation.
     expression: ast.expr | None = field(default=None, repr=False, compare=False)
+    # Per record of a list fact: how many parts of this formula run (each list function
+    # counts 1, plus the size of its where= condition or per-record expression).
+    work: int = field(default=0, compare=False)
 
     def evaluate(self, globals_: dict[str, Any], values: Mapping[str, Any]) -> Any:
         return eval(self.code, globals_, values)
@@ -127,8 +130,24 @@ def _literal(node: ast.Constant, source: str) -> Any:
     return to_decimal(value)
 
 
+_SUGGEST_AMONG = 20  # names compared per suggestion (those closest in length)
+
+
 def _suggest(name: str, options: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(options), n=1, cutoff=0.7)
+    """A close name, among the options of about the same length: a scheme with thousands of
+    names and thousands of typos stays near linear, not thousands squared comparisons."""
+    near = list(options)
+    if len(near) > _SUGGEST_AMONG:
+        size = len(name)
+        lengths = [len(o) for o in near]
+        picked: list[str] = []
+        for distance in range(size // 2 + 2):  # the same length first, then one more or less
+            picked += [o for o, n in zip(near, lengths, strict=True)
+                       if n == size + distance or n == size - distance]
+            if len(picked) >= _SUGGEST_AMONG:
+                break
+        near = picked[:_SUGGEST_AMONG]
+    close = difflib.get_close_matches(name, near, n=1, cutoff=0.7)
     return f"did you mean `{close[0]}`?" if close else ""
 
 
@@ -146,6 +165,7 @@ class _Checker(ast.NodeVisitor):
         self.problems: list[FormulaProblem] = []
         self.names: list[tuple[str, int]] = []
         self.count = 0
+        self.work = 0  # parts run per record of a list fact (see Formula.work)
 
     def column(self, node: ast.AST) -> int:
         """The node's 1-based column in characters (the parser counts UTF-8 bytes)."""
@@ -187,6 +207,16 @@ class _Checker(ast.NodeVisitor):
         if node.value is None or isinstance(node.value, (bytes, complex)) or node.value is ...:
             self.problem("unsupported-syntax", node, f"the constant {node.value!r} is not "
                          "part of the formula language", "use numbers, text or true/false")
+        elif isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+            # Literals keep their digits (1e400 is fine: each result is bounded by _result);
+            # only numbers beyond the range of the arithmetic itself are refused.
+            value = _literal(node, self.source)
+            if not isinstance(value, Decimal) or not value.is_finite() \
+                    or abs(value.adjusted()) > CONTEXT.Emax:
+                shown = ast.get_source_segment(self.source, node) or repr(node.value)
+                self.problem("formula-too-complex", node, f"the number {shown[:40]} is beyond "
+                             f"the range of exact arithmetic (1E±{CONTEXT.Emax})",
+                             "write a smaller number, or compute it from facts")
 
     def visit_Name(self, node: ast.Name) -> None:
         self.count += 1
@@ -204,6 +234,11 @@ class _Checker(ast.NodeVisitor):
             self.problem("unknown-name", node, f"unknown name `{name}`",
                          _suggest(name, options) or "declare it under `facts` or `derived`, "
                          "or use the id of a node")
+            return
+        if name in self.list_fields:
+            self.problem("unsupported-syntax", node, f"`{name}` is a list fact: it can only be "
+                         "the first argument of " + ", ".join(f"{a}()" for a in _AGGREGATE_ORDER),
+                         f"e.g. count({name}) or sum({name}, \"field\")")
             return
         self.names.append((name, self.column(node)))
 
@@ -245,6 +280,11 @@ class _Checker(ast.NodeVisitor):
                 self.problem("bad-arguments", kw.value if kw.arg else node,
                              f"{name}() has no keyword `{kw.arg}`", f"keywords: {allowed}")
         if name in AGGREGATES:
+            if self.fields is not None:
+                self.problem("unsupported-syntax", node, f"{name}() inside a where= condition "
+                             "or a per-record expression would read the whole list once per "
+                             "record", "compute it once as a derived value and use its name")
+                return
             self._check_aggregate(name, node)
             return
         if name == "date" and node.args and isinstance(node.args[0], ast.Constant):
@@ -258,6 +298,7 @@ class _Checker(ast.NodeVisitor):
             self.visit(kw.value)
 
     def _check_aggregate(self, name: str, node: ast.Call) -> None:
+        self.work += 1
         if not node.args:
             return
         subject = node.args[0]
@@ -312,6 +353,7 @@ class _Checker(ast.NodeVisitor):
                                                 self.column(node), p.hint))
         self.names.extend((n, self.column(node)) for n, _ in inner.names)
         self.count += inner.count
+        self.work += inner.count
 
 
 def _depth(node: ast.AST) -> int:
@@ -421,7 +463,12 @@ def compile_tree(text: str, *, known: Mapping[str, Any] | None = None,
                  fields: Mapping[str, Any] | None = None,
                  known_lists: Mapping[str, Mapping[str, Any]] | None = None,
                  limits: Limits = DEFAULT_LIMITS) -> Formula:
-    """Parse, check and compile `text`. Raises FormulaRejected with every problem found."""
+    """Parse, check and compile `text`. Raises FormulaRejected with every problem found.
+
+    A formula (not a where= condition, `fields` None) returns its value through `_result`, which
+    refuses numbers, text and lists beyond the limits.
+    """
+    limits = effective(limits)
     known = known if known is not None else {}
     known_lists = known_lists if known_lists is not None else {}
     if len(text) > limits.formula_chars:
@@ -454,16 +501,25 @@ def compile_tree(text: str, *, known: Mapping[str, Any] | None = None,
     if checker.problems:
         raise FormulaRejected(checker.problems)
     transformer = _Transformer(known, known_lists, limits, text.strip())
-    tree = ast.fix_missing_locations(transformer.visit(tree))
+    tree = transformer.visit(tree)
+    if fields is None:
+        body = tree.body
+        tree.body = ast.copy_location(ast.Call(func=ast.Name(id="_result", ctx=ast.Load()),
+                                               args=[body], keywords=[]), body)
+    tree = ast.fix_missing_locations(tree)
     code = compile(tree, "<formula>", "eval")
     names = [(n, c) for n, c in checker.names if fields is None or n not in fields]
     return Formula(text=text, code=code, names=frozenset(n for n, _ in names),
                    name_columns=tuple(names), constants=MappingProxyType(transformer.constants),
-                   expression=tree.body)
+                   expression=tree.body, work=checker.work)
 
 
 # ----------------------------------------------------------------------------------------------
 # Functions available to formulas. All are pure and bounded.
+
+
+# Significant digits of the arithmetic (numeric.CONTEXT): a result is kept exact when rounded.
+RESULT_DIGITS = CONTEXT.prec
 
 
 class FormulaRuntimeError(ArithmeticError):
@@ -511,6 +567,7 @@ def _field_values(name: str, records: Any, field: str | Callable[[Mapping[str, A
 
 def make_functions(policy: NumericPolicy, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
     """The function table for one numeric policy (round() uses the scheme's rounding mode)."""
+    limits = effective(limits)
 
     def f_count(records: Any, where: Any = None) -> Decimal:
         return Decimal(len(_select(_records(records, "count"), where)))
@@ -553,16 +610,17 @@ def make_functions(policy: NumericPolicy, limits: Limits = DEFAULT_LIMITS) -> di
                                                 _number(value, "clamp()")))
 
     def f_round(value: Any, places: Any = ZERO) -> Decimal:
-        digits = int(_number(places, "round() places"))
-        if not 0 <= digits <= 10:
+        wanted = _number(places, "round() places")
+        if not 0 <= wanted <= 10:  # compared before int(): int(1E+999999) takes a minute
             raise FormulaRuntimeError("round() places must be between 0 and 10")
-        return policy.round_to(_number(value, "round()"), digits)
+        return policy.round_to(_number(value, "round()"), int(wanted))
 
+    # to_integral_value stays a Decimal: math.floor would build a Python int of every digit.
     def f_floor(value: Any) -> Decimal:
-        return Decimal(math.floor(_number(value, "floor()")))
+        return _number(value, "floor()").to_integral_value(decimal.ROUND_FLOOR, CONTEXT) + 0
 
     def f_ceil(value: Any) -> Decimal:
-        return Decimal(math.ceil(_number(value, "ceil()")))
+        return _number(value, "ceil()").to_integral_value(decimal.ROUND_CEILING, CONTEXT) + 0
 
     def f_ratio(actual: Any, target: Any, cap: Any = None) -> Decimal:
         target_n = _number(target, "ratio() target")
@@ -615,15 +673,75 @@ def make_functions(policy: NumericPolicy, limits: Limits = DEFAULT_LIMITS) -> di
         "clamp": f_clamp, "round": f_round, "floor": f_floor, "ceil": f_ceil,
         "ratio": f_ratio, "band": f_band, "days": f_days, "date": f_date,
         "_pow": power, "_bind": bind, "__builtins__": {},
+        "_result": bounded_result(limits, policy), "_limits": limits,
     }
     return table
 
 
+def bounded_result(limits: Limits, policy: NumericPolicy) -> Callable[[Any], Any]:
+    """The check every formula's value passes (`_result`).
+
+    A number must be exact once rounded to the policy's places: fewer than 34 - places digits
+    before the decimal point (so rounding never needs more than the arithmetic's 34 digits), and,
+    unless zero, at least 10**-fraction_digits; text at most text_chars characters; a list at
+    most max_list_records records. Values inside one formula are bounded by its size; this keeps
+    a chain of derived values from growing without end.
+    """
+    low, high = -limits.fraction_digits, RESULT_DIGITS - policy.places
+    text_chars, records = limits.text_chars, limits.max_list_records
+
+    def _result(value: Any) -> Any:
+        kind = type(value)
+        if kind is Decimal:
+            if low <= value.adjusted() < high and value.is_finite():
+                return value
+            if not value and value.is_finite():
+                return ZERO  # 0E-999999 is zero, written with a million zeros
+            raise FormulaRuntimeError(f"the result {result_problem(value, limits, high)}")
+        if kind is str and len(value) > text_chars:
+            raise FormulaRuntimeError(f"the result is text of {len(value)} characters, more "
+                                      f"than {text_chars}")
+        if kind is tuple and len(value) > records:
+            raise FormulaRuntimeError(f"the result is a list of {len(value)} items, more than "
+                                      f"{records}")
+        return value
+
+    return _result
+
+
+def _guarded(function: Callable[..., Any], name: str, most: int, work: int,
+             limit: int) -> Callable[..., Any]:
+    """A list function that refuses a list longer than `most` records before reading it."""
+
+    def guarded(records: Any, *args: Any, **kwargs: Any) -> Any:
+        if type(records) is tuple and len(records) > most:
+            raise FormulaRuntimeError(
+                f"{name}() would read {len(records)} records; this scheme's list functions and "
+                f"conditions ({work} parts per record) allow at most {most} records per list "
+                f"within the work limit of {limit} (Limits.unit_work)")
+        return function(records, *args, **kwargs)
+
+    return guarded
+
+
 def build_globals(functions: dict[str, Any], formulas: Iterable[Formula]) -> dict[str, Any]:
-    """One globals dict holding the functions and every formula's constants."""
+    """One globals dict holding the functions and every formula's constants.
+
+    The list functions are guarded by the work limit: with W parts run per record over the whole
+    scheme (each formula's `work`), a unit's list may have at most unit_work // W records, so
+    that evaluating one unit never runs more than unit_work parts, however its facts look.
+    """
     env = dict(functions)
+    work = 0
     for formula in formulas:
         env.update(formula.constants)
+        work += formula.work
+    limits: Limits = functions.get("_limits", DEFAULT_LIMITS)
+    if work:
+        most = limits.unit_work // work
+        for name in AGGREGATES:
+            if name in env:
+                env[name] = _guarded(env[name], name, most, work, limits.unit_work)
     return env
 
 
@@ -643,6 +761,9 @@ def reference_evaluate(text: str, values: Mapping[str, Any], policy: NumericPoli
             # Literal lists, for band() and `in`: SimpleEval itself refuses tuples and lists.
             self.nodes[ast.Tuple] = lambda node: tuple(self._eval(e) for e in node.elts)
             self.nodes[ast.List] = self.nodes[ast.Tuple]
+            # Names are plain values: no attribute access (`facts.clear()`), no indexing.
+            for refused in (ast.Attribute, ast.Subscript):
+                self.nodes.pop(refused, None)
 
         def _eval_constant(self, node: ast.Constant) -> Any:
             return _literal(node, self.expr.strip())  # simpleeval parses expr.strip()

@@ -15,7 +15,9 @@ The layout (written by `evalrules template`, described in docs/spreadsheets.md):
 
 Every cell is coerced to what the facts checker expects and then checked by it, so messages are
 the same as for YAML facts; only what a spreadsheet adds (formulas, unknown columns and sheets)
-is reported here. Rows are streamed: the size of the file does not matter.
+is reported here. Rows are streamed, and every file is held to the limits (rows, columns,
+length of a cell, and for a workbook its expanded size: see evalrules.workbook); a file beyond
+them is refused as a whole with D510.
 """
 
 from __future__ import annotations
@@ -35,9 +37,17 @@ from typing import Any
 from . import diagnostics as dg
 from .diagnostics import Diagnostic, Location, Path
 from .facts import FactsCheck, FactsFile, Subject, UnitChecker
-from .limits import DEFAULT_LIMITS, Limits
+from .limits import DEFAULT_LIMITS, Limits, effective, number_problem
 from .model import Fact, Field, Scheme
-from .workbook import CellValue, SheetRows, WorkbookError, open_workbook, sheet_title
+from .workbook import (
+    CellValue,
+    SheetRows,
+    WorkbookError,
+    WorkbookLimitError,
+    column_letter,
+    open_workbook,
+    sheet_title,
+)
 
 UNIT_COLUMNS = {"id": "单位编号", "name": "单位名称", "category": "单位类别"}
 RECORD_KEY = ("unit", "单位编号")
@@ -71,18 +81,29 @@ def _number_text(value: Decimal) -> str:
     return format(value, "f")
 
 
-def coerce(decl: Fact | Field, cell: CellValue) -> Any:
+class CellProblem(ValueError):
+    """A cell whose value is refused by the limits (a number with too many digits)."""
+
+
+def coerce(decl: Fact | Field, cell: CellValue, limits: Limits = DEFAULT_LIMITS) -> Any:
     """The value the facts checker expects for `decl`, from a cell; EMPTY for an empty cell.
 
     Text that cannot be read is passed on as text, so that the checker reports it the way it
     reports any wrong value. Formula and error cells are refused by the caller before this.
+    Raises CellProblem for a number beyond the limits' digits.
     """
     value = cell.value
     if _is_blank(value):
         return EMPTY
     kind = "number" if decl.type in ("integer", "number", "discretionary") else decl.type
     if kind == "number":
-        return _as_number(value, decl, cell.number_format)
+        number = _as_number(value, decl, cell.number_format)
+        if isinstance(number, (int, Decimal)) and not isinstance(number, bool):
+            problem = number_problem(Decimal(number), effective(limits))
+            if problem:
+                raise CellProblem(f"the number {_shown(_number_text(Decimal(number)))} "
+                                  f"{problem}")
+        return number
     if kind == "boolean":
         return _as_boolean(value)
     if kind == "enum":
@@ -207,14 +228,37 @@ class _Header:
         return column not in self.unkeyed and all(c.index != column for c in self.columns)
 
 
-def _csv_rows(data: bytes) -> Iterator[list[CellValue]]:
+def _csv_rows(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Iterator[list[CellValue]]:
+    """The rows of a CSV file; WorkbookLimitError past the limits' rows, columns or cell length,
+    WorkbookError for text the csv module cannot split."""
+    limits = effective(limits)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         # Excel on a Chinese system saves "CSV (逗号分隔)" in the ANSI code page (GBK).
         text = data.decode("gb18030", errors="replace")
     reader = csv.reader(io.StringIO(text, newline=""))
-    for row_number, row in enumerate(reader, start=1):
+    row_number = 0
+    while True:
+        try:
+            row = next(reader, None)
+        except csv.Error as exc:  # a field over csv's own limit (131,072 characters), ...
+            if "field larger than field limit" in str(exc):
+                raise WorkbookLimitError(f"line {reader.line_num}: a field longer than "
+                                         f"{csv.field_size_limit()} characters") from None
+            raise WorkbookError(f"line {reader.line_num}: {exc}") from None
+        if row is None:
+            return
+        row_number += 1
+        if row_number > limits.table_rows:
+            raise WorkbookLimitError(f"more than {limits.table_rows} rows")
+        if len(row) > limits.table_columns:
+            raise WorkbookLimitError(f"row {row_number} has more than {limits.table_columns} "
+                                     "columns")
+        for column, value in enumerate(row, start=1):
+            if len(value) > limits.text_chars:
+                raise WorkbookLimitError(f"cell {column_letter(column)}{row_number} holds more "
+                                         f"than {limits.text_chars} characters")
         yield [CellValue(value, "formula" if value.startswith("=") else "value", row_number,
                          column) for column, value in enumerate(row, start=1)]
 
@@ -361,7 +405,6 @@ class _Reader:
         fields = {f.id: f for f in fact.fields}
         key_col = next(c for c in header.columns if c.key == RECORD_KEY[0])
         stray: set[int] = set()
-        count = 0
         for row in table.rows:
             if all(_is_blank(c.value) for c in row):
                 continue
@@ -375,11 +418,6 @@ class _Reader:
                                   table.at(row_number, key_col.index),
                                   f"fill in the column {RECORD_KEY[1]} [{RECORD_KEY[0]}]")
                 continue
-            count += 1
-            if count > self.limits.max_list_records * 100:
-                self.file_problem("too-large", f"{what} has too many rows",
-                                  table.at(row_number, 1))
-                return
             record = _Record({}, row_number, {}, table.at(row_number, key_col.index))
             for col in header.columns:
                 if col.key == RECORD_KEY[0]:
@@ -393,7 +431,15 @@ class _Reader:
                         _formula_problem(f"unit {unit_id}, {fact.id}", fields[col.key], cell,
                                          record.cells[col.key]))
                     continue
-                value = coerce(fields[col.key], cell)
+                try:
+                    value = coerce(fields[col.key], cell, self.limits)
+                except CellProblem as exc:
+                    self.record_problems.setdefault((fact.id, unit_id), []).append(
+                        dg.make("bad-fact-value", f"unit {unit_id}, {fact.id}: `{col.key}` "
+                                f"({fields[col.key].label}): {exc}", record.cells[col.key],
+                                f"type at most {self.limits.integer_digits} digits before "
+                                "the decimal point"))
+                    continue
                 if value is not EMPTY:
                     record.values[col.key] = value
             by_unit.setdefault(unit_id, []).append(record)
@@ -494,7 +540,15 @@ class _Reader:
                     pre.append(_formula_problem(f"unit {unit_id}", fact, cell, places[path]))
                     unit_reported.add(fact.id)
                     continue
-                value = EMPTY if cell is None else coerce(fact, cell)
+                try:
+                    value = EMPTY if cell is None else coerce(fact, cell, self.limits)
+                except CellProblem as exc:
+                    pre.append(dg.make("bad-fact-value", f"unit {unit_id}: `{fact.id}` "
+                                       f"({fact.label}): {exc}", places[path],
+                                       f"type at most {self.limits.integer_digits} digits "
+                                       "before the decimal point"))
+                    unit_reported.add(fact.id)
+                    continue
                 if fact.type == "discretionary":
                     value = self._discretionary(fact, value, r, unit_id, cells, reasons, places,
                                                 table, pre, unit_reported)
@@ -648,28 +702,40 @@ def check_table_facts(scheme: Scheme, path: str | FilePath, limits: Limits = DEF
                       lists: Mapping[str, str | FilePath] | None = None) -> FactsCheck:
     """Read facts from an XLSX workbook or CSV file(s), leniently (see facts.FactsCheck)."""
     name = str(path)
+    limits = effective(limits)
     reader = _Reader(scheme, name, limits)
 
-    def unusable(message: str, hint: str = "") -> FactsCheck:
-        problem = dg.make("bad-facts-file", message, Location(name), hint)
+    def unusable(message: str, hint: str = "", code: str = "bad-facts-file") -> FactsCheck:
+        problem = dg.make(code, message, Location(name), hint)
         return FactsCheck(FactsFile((), name, ""), (problem,), (), True)
 
     try:
         size = FilePath(path).stat().st_size
         if size > limits.facts_bytes:
-            return unusable(f"the facts file is larger than {limits.facts_bytes} bytes")
+            return unusable(f"the facts file is larger than {limits.facts_bytes} bytes",
+                            "split it, or raise Limits.facts_bytes", "facts-too-large")
         data = FilePath(path).read_bytes()
     except OSError as exc:
         return unusable(f"cannot read the facts file: {exc.strerror or exc}", "check the path")
     digest = "sha256:" + hashlib.sha256(data).hexdigest()
     if FilePath(path).suffix.lower() == ".csv":
-        return _check_csv(scheme, FilePath(path), data, reader, lists or {})
+        try:
+            return _check_csv(scheme, FilePath(path), data, reader, lists or {})
+        except WorkbookLimitError as exc:
+            return unusable(f"the CSV file is beyond the limits: {exc}", _LIMIT_HINT,
+                            "facts-too-large")
+        except WorkbookError as exc:
+            return unusable(f"cannot read the CSV file: {exc}", "save it from Excel or WPS as "
+                            "CSV UTF-8 (逗号分隔)")
     if lists:
         return unusable("separate list files go with CSV facts; a workbook holds its lists "
                         "as sheets")
     try:
-        with open_workbook(path) as sheets:
+        with open_workbook(path, limits) as sheets:
             units, skipped = _read_workbook(scheme, sheets, reader)
+    except WorkbookLimitError as exc:
+        return unusable(f"the workbook is beyond the limits: {exc}", _LIMIT_HINT,
+                        "facts-too-large")
     except WorkbookError as exc:
         return unusable(f"cannot read the workbook: {exc}", "save it from Excel or WPS as "
                         ".xlsx")
@@ -754,15 +820,26 @@ def _check_csv(scheme: Scheme, path: FilePath, data: bytes, reader: _Reader,
             reader.file_problem("bad-facts-file", f"cannot read the records of {fact.id}: "
                                 f"{exc.strerror or exc}", Location(str(list_file)))
             continue
+        if len(list_data) > reader.limits.facts_bytes:
+            raise WorkbookLimitError(f"{list_file.name} is larger than "
+                                     f"{reader.limits.facts_bytes} bytes")
         manifest.append((hashlib.sha256(list_data).hexdigest(), list_file.name))
-        reader.read_records(fact, _Table(str(list_file), "", _csv_rows(list_data)))
+        try:
+            reader.read_records(fact, _Table(str(list_file), "", _csv_rows(list_data,
+                                                                           reader.limits)))
+        except WorkbookError as exc:
+            raise type(exc)(f"{list_file.name}: {exc}") from None
     if len(manifest) == 1:
         digest = "sha256:" + manifest[0][0]
     else:  # the hash of what `sha256sum main.csv list.csv ...` prints
         text = "".join(f"{h}  {n}\n" for h, n in manifest)
         digest = "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
-    units, skipped = reader.read_units(_Table(str(path), "", _csv_rows(data)))
+    units, skipped = reader.read_units(_Table(str(path), "", _csv_rows(data, reader.limits)))
     return _result(reader, units, skipped, str(path), digest)
+
+
+_LIMIT_HINT = ("split the file, or remove empty rows and columns; a service may hold files to "
+               "stricter limits (docs/security.md)")
 
 
 def _result(reader: _Reader, units: list[Subject], skipped: list[str], name: str,

@@ -33,10 +33,12 @@ def _validator() -> Any:
     from jsonschema import Draft202012Validator
     from referencing import Registry
 
-    schema = scheme_json_schema()
-    Draft202012Validator.check_schema(schema)
-    # An empty registry: a $ref to anything outside the schema fails instead of being fetched.
-    return Draft202012Validator(schema, registry=Registry())
+    # The shipped schema is checked against the metaschema by the test suite
+    # (tests/test_validate.py), not on every run: check_schema takes most of a second.
+    # An empty registry: a $ref to anything outside the schema fails instead of being fetched,
+    # and the document being validated is data only: none of its text becomes a schema, a $ref
+    # or a regular expression (the schema's patterns are fixed and linear).
+    return Draft202012Validator(scheme_json_schema(), registry=Registry())
 
 
 def _type_name(value: Any) -> str:

@@ -2,8 +2,12 @@
 
 Reading streams rows (openpyxl's read-only mode) and never evaluates anything: a formula cell
 is reported as a formula, an error cell (#DIV/0!) as an error, so that the caller can refuse
-them. Writing takes plain descriptions of sheets (`Sheet`) and returns the file's bytes, so
-that the caller can write them atomically.
+them. Before openpyxl sees the file, its zip directory is checked against the limits (number of
+parts, their uncompressed size and compression ratio), so a small file cannot expand into
+gigabytes; rows and columns are counted while streaming, and the sheet's own size header is
+ignored (a forged one would make openpyxl pad every row to 16,384 cells). Writing takes plain
+descriptions of sheets (`Sheet`) and returns the file's bytes, so that the caller can write them
+atomically.
 
 Every text cell is written as a string, never as a formula: openpyxl would store a string that
 begins with `=` as a formula, and Excel evaluates text beginning with = + - @ (or a tab or a
@@ -16,7 +20,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import warnings
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -32,6 +38,7 @@ from openpyxl.utils.exceptions import IllegalCharacterError, InvalidFileExceptio
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from .errors import OutputError
+from .limits import DEFAULT_LIMITS, Limits, effective
 
 # Text that a spreadsheet program may take for a formula when the cell is edited.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -43,6 +50,20 @@ _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 class WorkbookError(Exception):
     """A workbook that cannot be read (openpyxl's errors, wrapped); the reader of facts turns it
     into a diagnostic. Failures to write raise evalrules.OutputError."""
+
+
+class WorkbookLimitError(WorkbookError):
+    """A workbook (or CSV file) beyond the limits: too large once expanded, too many rows,
+    columns or parts, a cell too long."""
+
+
+# Parts smaller than this are not held to the compression ratio: tiny parts compress oddly.
+_RATIO_FLOOR = 1_000_000
+# A spreadsheet's XML never declares a DTD; one that does is probably an entity bomb or an
+# external entity. The prolog is read (at most this much of each part) before openpyxl runs;
+# expat's own limit on entity expansion stays behind it.
+_PROLOG_BYTES = 65_536
+_DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -67,28 +88,82 @@ class SheetRows:
     rows: Iterator[list[CellValue]]
 
 
-# openpyxl raises many kinds of exceptions for a damaged or foreign file.
+# openpyxl raises many kinds of exceptions for a damaged or foreign file: XML it cannot parse
+# (ParseError is a SyntaxError; expat refuses entity expansion bombs and undefined entities),
+# deflate data that does not inflate (zlib.error), compression it does not know, numbers that
+# overflow a date.
 _READ_ERRORS = (OSError, zipfile.BadZipFile, InvalidFileException, KeyError, ValueError,
-                TypeError, AttributeError, IndexError, EOFError)
+                TypeError, AttributeError, IndexError, EOFError, SyntaxError, zlib.error,
+                ArithmeticError, RuntimeError)  # RuntimeError: a part flagged as encrypted
+# (zipfile), and NotImplementedError (a compression it does not know) and RecursionError
+
+
+def check_archive(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> None:
+    """Refuse a workbook whose zip would expand beyond the limits, before anything is inflated:
+    more than xlsx_members parts, more than xlsx_bytes uncompressed in all, or a part above 1 MB
+    that expands more than xlsx_ratio times. zipfile never inflates a part beyond the size its
+    directory declares (it fails on the checksum instead), so the declared sizes are a bound."""
+    limits = effective(limits)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except _READ_ERRORS as exc:
+        raise WorkbookError(_describe(exc)) from None
+    if len(infos) > limits.xlsx_members:
+        raise WorkbookLimitError(f"the workbook holds {len(infos)} parts, more than "
+                                 f"{limits.xlsx_members}")
+    total = 0
+    for info in infos:
+        total += info.file_size
+        if info.file_size > _RATIO_FLOOR and info.file_size > info.compress_size * \
+                limits.xlsx_ratio:
+            raise WorkbookLimitError(
+                f"part {info.filename[:80]!r} expands from {info.compress_size:,} to "
+                f"{info.file_size:,} bytes, more than {limits.xlsx_ratio} times: a zip bomb, "
+                "not a workbook")
+    if total > limits.xlsx_bytes:
+        raise WorkbookLimitError(f"the workbook expands to {total:,} bytes, more than "
+                                 f"{limits.xlsx_bytes:,}")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in infos:
+                if info.filename.lower().endswith((".xml", ".rels", ".vml")):
+                    with archive.open(info) as part:
+                        if _DTD.search(part.read(_PROLOG_BYTES)):
+                            raise WorkbookError(f"part {info.filename[:80]!r} declares a DTD "
+                                                "(<!DOCTYPE or <!ENTITY), which spreadsheet "
+                                                "programs never write")
+    except _READ_ERRORS as exc:
+        raise WorkbookError(_describe(exc)) from None
 
 
 class open_workbook:  # lower case: used like open(), as a context manager
     """Open an XLSX file for reading: `with open_workbook(path) as sheets: ...`.
 
     `sheets` lists the sheets in order, each with a stream of its rows (valid until the block
-    ends). Raises WorkbookError when the file is not a readable workbook. Rows are lists of
-    CellValue with 1-based row and column numbers.
+    ends). Raises WorkbookError when the file is not a readable workbook, WorkbookLimitError
+    when it is beyond the limits (checked before openpyxl reads it, and while rows stream).
+    Rows are lists of CellValue with 1-based row and column numbers.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, limits: Limits = DEFAULT_LIMITS) -> None:
         self.path = path
+        self.limits = effective(limits)
         self._book: Any = None
 
     def __enter__(self) -> list[SheetRows]:
+        check_archive(self.path, self.limits)
         try:
-            self._book = openpyxl.load_workbook(self.path, read_only=True, data_only=False)
-            return [SheetRows(ws.title, ws.sheet_state != "visible", _rows(ws))
-                    for ws in self._book.worksheets]
+            with warnings.catch_warnings():  # unsupported extensions: nothing the reader needs
+                warnings.simplefilter("ignore")
+                self._book = openpyxl.load_workbook(self.path, read_only=True, data_only=False)
+            sheets = []
+            for ws in self._book.worksheets:
+                if hasattr(ws, "reset_dimensions"):
+                    ws.reset_dimensions()  # never trust (or pad rows to) the size header
+                sheets.append(SheetRows(ws.title, ws.sheet_state != "visible",
+                                        _rows(ws, self.limits)))
+            return sheets
         except _READ_ERRORS as exc:
             self.__exit__()
             raise WorkbookError(_describe(exc)) from None
@@ -99,12 +174,34 @@ class open_workbook:  # lower case: used like open(), as a context manager
             self._book = None
 
 
-def _rows(sheet: Any) -> Iterator[list[CellValue]]:
+def _rows(sheet: Any, limits: Limits) -> Iterator[list[CellValue]]:
+    title = str(sheet.title)[:40]
+    most_rows = limits.table_rows
     try:
-        for row_number, row in enumerate(sheet.iter_rows(), start=1):
+        rows = sheet.iter_rows()
+        row_number = 0
+        while True:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                row = next(rows, None)
+            if row is None:
+                break
+            row_number += 1
+            if row_number > most_rows:
+                raise WorkbookLimitError(f"sheet {title!r} has more than {most_rows} rows")
+            if not row:  # a row missing from the file, which openpyxl fills in
+                yield []
+                continue
+            if len(row) > limits.table_columns:
+                raise WorkbookLimitError(f"row {row_number} of sheet {title!r} has more than "
+                                         f"{limits.table_columns} columns")
             cells = []
             for column, cell in enumerate(row, start=1):
                 value = getattr(cell, "value", None)
+                if type(value) is str and len(value) > limits.text_chars:
+                    raise WorkbookLimitError(f"cell {column_letter(column)}{row_number} of sheet "
+                                             f"{title!r} holds more than {limits.text_chars} "
+                                             "characters")
                 data_type = getattr(cell, "data_type", "n")
                 kind = {"f": "formula", "e": "error"}.get(data_type, "value")
                 if kind == "value" and isinstance(value, str) and value.startswith("=") \
@@ -122,6 +219,10 @@ def _describe(exc: BaseException) -> str:
         return exc.strerror or str(exc)
     if isinstance(exc, (zipfile.BadZipFile, InvalidFileException)):
         return "not an XLSX workbook (save it as Excel 工作簿 .xlsx)"
+    if isinstance(exc, SyntaxError):  # xml.etree.ElementTree.ParseError
+        return f"the workbook's XML cannot be read ({str(exc)[:120]})"
+    if isinstance(exc, RuntimeError) and "encrypted" in str(exc):
+        return "the workbook is encrypted: save it without a password"
     return f"the workbook is damaged ({type(exc).__name__}: {exc})"
 
 

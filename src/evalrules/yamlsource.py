@@ -3,7 +3,14 @@
 The document is built from PyYAML's event stream rather than its constructor, so that
 duplicate keys, anchors, aliases, merge keys and tags are refused with their positions, depth
 and size are checked before objects are built, and plain scalars follow one predictable rule
-set (no YAML 1.1 booleans, no sexagesimal numbers, numbers as exact decimals).
+set (no YAML 1.1 booleans, no sexagesimal numbers, numbers as exact decimals within the limits'
+digits).
+
+Events come from libyaml's parser when PyYAML has it (thirty times faster than the pure-Python
+one, and never recursive), else from the pure-Python parser. Only events are used: PyYAML's
+composer and constructor, which recurse and expand aliases, are never run. Characters YAML
+forbids are found before parsing, and a syntax error is described in the pure-Python parser's
+words (they say what was expected) whenever the file is small enough to parse twice.
 """
 
 from __future__ import annotations
@@ -17,14 +24,26 @@ import yaml
 
 from . import diagnostics as dg
 from .diagnostics import Diagnostic, Location, Path
-from .limits import DEFAULT_LIMITS, Limits
+from .limits import DEFAULT_LIMITS, Limits, effective, number_problem
 
 _INT = re.compile(r"[-+]?(0|[1-9][0-9]*)")
 _DECIMAL = re.compile(r"[-+]?((0|[1-9][0-9]*)(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?")
 _LEADING_ZERO = re.compile(r"[-+]?0[0-9_]+(\.[0-9]*)?")
 _OTHER_NUMBER = re.compile(r"[-+]?(0[xXoObB][0-9a-fA-F_]+|\.(inf|Inf|INF|nan|NaN|NAN)"
                            r"|[0-9][0-9_]*_[0-9_]*(\.[0-9_]*)?)")
+# Characters YAML does not allow in a stream (PyYAML's Reader.NON_PRINTABLE).
+_NON_PRINTABLE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD"
+                            "\U00010000-\U0010ffff]")
+_FAST_LOADER: Any = getattr(yaml, "CSafeLoader", None) if yaml.__with_libyaml__ else None
+# Up to this size a syntax error found by libyaml is described again by the pure parser.
+_REPARSE_CHARS = 300_000
 _NULLS = {"", "~", "null", "Null", "NULL"}
+# Plain scalars that are not text (besides numbers): null, true and false.
+_WORDS: dict[str, Any] = {**dict.fromkeys(("", "~", "null", "Null", "NULL")),
+                          **dict.fromkeys(("true", "True", "TRUE"), True),
+                          **dict.fromkeys(("false", "False", "FALSE"), False)}
+# The first characters of anything resolve_plain may take for a number.
+_NUMBER_START = frozenset("0123456789+-.")
 _TRUE = {"true", "True", "TRUE"}
 _FALSE = {"false", "False", "FALSE"}
 
@@ -55,10 +74,11 @@ class Document:
 
 
 class _Frame:
-    __slots__ = ("container", "key_lines", "path", "pending_key")
+    __slots__ = ("container", "is_list", "key_lines", "path", "pending_key")
 
     def __init__(self, container: Any, path: Path) -> None:
         self.container = container
+        self.is_list = isinstance(container, list)
         self.path = path
         self.pending_key: Any = _NO_KEY
         self.key_lines: dict[str, tuple[int, int]] = {}
@@ -71,46 +91,120 @@ def _mark(event: Any) -> tuple[int, int]:
     return event.start_mark.line + 1, event.start_mark.column + 1
 
 
-def resolve_plain(value: str) -> tuple[Any, str | None]:
-    """Type a plain (unquoted) scalar. Returns (value, problem) where problem explains a refusal."""
+def resolve_plain(value: str, limits: Limits = DEFAULT_LIMITS) -> tuple[Any, str | None, str]:
+    """Type a plain (unquoted) scalar: (value, problem, diagnostic name), where problem explains a
+    refusal. Numbers beyond the limits' digits are refused (`number-too-large`)."""
     if value in _NULLS:
-        return None, None
+        return None, None, ""
     if value in _TRUE:
-        return True, None
+        return True, None, ""
     if value in _FALSE:
-        return False, None
+        return False, None, ""
     if _INT.fullmatch(value):
-        return int(value), None
+        digits = len(value.lstrip("+-"))
+        if digits > limits.integer_digits:  # before int(): Python refuses over 4,300 digits
+            return value, (f"the number `{_short(value)}` has {digits} digits; numbers have at "
+                           f"most {limits.integer_digits} before the decimal point"), \
+                "number-too-large"
+        return int(value), None, ""
     if _DECIMAL.fullmatch(value):
-        return Decimal(value), None
+        try:
+            number = Decimal(value)
+        except ArithmeticError:  # an exponent beyond what Decimal itself can hold
+            return value, (f"the number `{_short(value)}` has an exponent beyond any number "
+                           "evalrules reads"), "number-too-large"
+        problem = number_problem(number, limits)
+        if problem:
+            return value, f"the number `{_short(value)}` {problem}", "number-too-large"
+        return number, None, ""
     if _LEADING_ZERO.fullmatch(value):
         return value, (f"`{value}` has a leading zero, which YAML readers take as octal or "
                        f"decimal; write it without the zero, or quote it (\"{value}\") if it is "
-                       "an id")
+                       "an id"), "ambiguous-scalar"
     if _OTHER_NUMBER.fullmatch(value):
-        return value, (f"`{value}` is a special number form (hex, octal, infinity, NaN or digits "
-                       f"with underscores); write a plain decimal, or quote it as text")
-    return value, None
+        return value, (f"`{_short(value)}` is a special number form (hex, octal, infinity, NaN "
+                       "or digits with underscores); write a plain decimal, or quote it as "
+                       "text"), "ambiguous-scalar"
+    return value, None, ""
+
+
+def _short(text: str, width: int = 40) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def _is_plain(event: Any) -> bool:
+    """A plain (unquoted) scalar: libyaml says style '', the pure parser None."""
+    return not event.style
+
+
+def _events(text: str, fast: bool) -> Any:
+    loader = _FAST_LOADER if fast and _FAST_LOADER is not None else yaml.SafeLoader
+    return yaml.parse(text, Loader=loader)
+
+
+def _syntax_problem(exc: yaml.YAMLError, file: str) -> Diagnostic:
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = exc.problem or "not well-formed YAML"
+        if exc.context:
+            what = f"{exc.context}: {what}"
+        return dg.make("yaml-syntax", what, Location(file, line, col),
+                       "check indentation, colons and quotes on this line")
+    return dg.make("yaml-syntax", str(exc), Location(file, 1, 1), "check that the file is YAML")
+
+
+def _pure_syntax_problem(text: str, file: str) -> Diagnostic | None:
+    """The pure parser's description of the first syntax error, or None if it finds none."""
+    try:
+        for _ in _events(text, fast=False):
+            pass
+    except yaml.YAMLError as exc:
+        return _syntax_problem(exc, file)
+    except RecursionError:  # pragma: no cover - the pure parser keeps its own stack
+        return None
+    return None
+
+
+def _unprintable(text: str, file: str) -> Diagnostic | None:
+    match = _NON_PRINTABLE.search(text)
+    if match is None:
+        return None
+    start = match.start()
+    line = text.count("\n", 0, start) + 1
+    column = start - (text.rfind("\n", 0, start) + 1) + 1
+    return dg.make("yaml-syntax", f"unacceptable character #x{ord(match.group()):04x}: special "
+                   "characters are not allowed", Location(file, line, column),
+                   "remove the control character; save the file as UTF-8 text")
 
 
 def load_yaml(text: str, file: str = "<text>", limits: Limits = DEFAULT_LIMITS,
               *, max_bytes: int | None = None) -> tuple[Document | None, list[Diagnostic]]:
     """Parse `text`; return the document (None when unusable) and every problem found.
 
-    `max_bytes` defaults to the scheme size limit; facts files pass their own.
+    A scheme by default. Facts files pass `max_bytes` (their size limit): the file is then read
+    under the facts limits, `facts_bytes` and `facts_nodes`.
     """
+    limits = effective(limits)
     problems: list[Diagnostic] = []
-    max_bytes = limits.scheme_bytes if max_bytes is None else max_bytes
-    if len(text.encode("utf-8", "surrogatepass")) > max_bytes:
+    if max_bytes is None:
+        max_bytes, max_nodes = limits.scheme_bytes, limits.yaml_nodes
+    else:
+        max_bytes, max_nodes = min(max_bytes, limits.facts_bytes), limits.facts_nodes
+    if len(text) > max_bytes or len(text.encode("utf-8", "surrogatepass")) > max_bytes:
         problems.append(dg.make("too-large", f"the file is larger than {max_bytes} bytes",
                                 Location(file, 1, 1), "split it, or raise the size limit"))
         return None, problems
+    unprintable = _unprintable(text, file)
+    if unprintable is not None:
+        return None, [unprintable]
     positions: dict[Path, tuple[int, int]] = {}
     key_positions: dict[Path, tuple[int, int]] = {}
     stack: list[_Frame] = []
     root: Any = None
     documents = 0
     nodes = 0
+    flagged = False  # keys renamed for a duplicate or refused key, removed at the end
 
     def loc(event: Any, path: Path) -> Location:
         line, col = _mark(event)
@@ -123,68 +217,145 @@ def load_yaml(text: str, file: str = "<text>", limits: Limits = DEFAULT_LIMITS,
 
     def attach(value: Any, event: Any) -> Path | None:
         """Place a finished value into the current container; return its path."""
-        nonlocal root
+        nonlocal root, flagged
+        mark = event.start_mark
         if not stack:
             root = value
-            positions[()] = _mark(event)
+            positions[()] = (mark.line + 1, mark.column + 1)
             return ()
         frame = stack[-1]
-        if isinstance(frame.container, list):
-            path = child_path(frame)
-            frame.container.append(value)
-            positions[path] = _mark(event)
+        container = frame.container
+        if frame.is_list:
+            path = (*frame.path, len(container))
+            container.append(value)
+            positions[path] = (mark.line + 1, mark.column + 1)
             return path
-        if frame.pending_key is _NO_KEY:
-            # This value is a key.
-            if isinstance(value, (dict, list)) or value is None:
-                problems.append(dg.make("non-string-key", "a mapping key must be plain text",
-                                        loc(event, frame.path), "write the key as a word"))
-                frame.pending_key = f"\u0000bad key {nodes}"
-                return None
-            key = value if isinstance(value, str) else str(value)
-            if not isinstance(value, str):
-                key_text = event.value if isinstance(event, yaml.ScalarEvent) else key
-                key = key_text
-            if key == "<<" and isinstance(event, yaml.ScalarEvent) and event.style is None:
-                problems.append(dg.make("alias-refused", "merge keys (<<) are not accepted",
-                                        loc(event, frame.path),
-                                        "write the merged keys out in full"))
-            if key in frame.key_lines:
-                first, first_column = frame.key_lines[key]
-                line, _ = _mark(event)
-                problems.append(dg.make(
-                    "duplicate-key",
-                    f"key `{key}` is given twice: first on line {first}, again on line {line}",
-                    loc(event, (*frame.path, key)),
-                    "keep one of them; YAML readers silently drop the earlier one",
-                    related=(Location(file, first, first_column, (*frame.path, key)),)))
-                key = f"{key}\u0000dup{nodes}"  # keep both for positions, flagged as an error
-            frame.key_lines[key] = _mark(event)
-            frame.pending_key = key
-            key_positions[(*frame.path, key)] = _mark(event)
+        key = frame.pending_key
+        if key is not _NO_KEY:
+            path = (*frame.path, key)
+            container[key] = value
+            positions[path] = (mark.line + 1, mark.column + 1)
+            frame.pending_key = _NO_KEY
+            return path
+        # This value is a key.
+        if isinstance(value, (dict, list)) or value is None:
+            problems.append(dg.make("non-string-key", "a mapping key must be plain text",
+                                    loc(event, frame.path), "write the key as a word"))
+            frame.pending_key = f"\u0000bad key {nodes}"
+            flagged = True
             return None
-        path = child_path(frame)
-        frame.container[frame.pending_key] = value
-        positions[path] = _mark(event)
-        frame.pending_key = _NO_KEY
-        return path
+        key = value if isinstance(value, str) else event.value
+        if key == "<<" and type(event) is yaml.ScalarEvent and _is_plain(event):
+            problems.append(dg.make("alias-refused", "merge keys (<<) are not accepted",
+                                    loc(event, frame.path), "write the merged keys out in full"))
+        where = (mark.line + 1, mark.column + 1)
+        if key in frame.key_lines:
+            first, first_column = frame.key_lines[key]
+            problems.append(dg.make(
+                "duplicate-key",
+                f"key `{_short(key)}` is given twice: first on line {first}, again on line "
+                f"{where[0]}",
+                loc(event, (*frame.path, key)),
+                "keep one of them; YAML readers silently drop the earlier one",
+                related=(Location(file, first, first_column, (*frame.path, key)),)))
+            key = f"{key}\u0000dup{nodes}"  # keep both for positions, flagged as an error
+            flagged = True
+        frame.key_lines[key] = where
+        frame.pending_key = key
+        key_positions[(*frame.path, key)] = where
+        return None
 
     def refuse_decorations(event: Any, path: Path) -> None:
         anchor = getattr(event, "anchor", None)
         if anchor is not None:
-            problems.append(dg.make("alias-refused", f"anchor `&{anchor}` is not accepted",
-                                    loc(event, path), "write the value out where it is used"))
+            problems.append(dg.make("alias-refused", f"anchor `&{_short(anchor)}` is not "
+                                    "accepted", loc(event, path),
+                                    "write the value out where it is used"))
         tag = getattr(event, "tag", None)
         implicit = getattr(event, "implicit", True)
         explicit = (not implicit[0] and not implicit[1]) if isinstance(implicit, tuple) \
             else not implicit
         if tag is not None and tag != "!" and explicit:
-            problems.append(dg.make("tag-refused", f"tag `{tag}` is not accepted",
+            problems.append(dg.make("tag-refused", f"tag `{_short(tag)}` is not accepted",
                                     loc(event, path), "remove the tag; quote text instead"))
 
+    scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
+    mapping_start, sequence_start = yaml.MappingStartEvent, yaml.SequenceStartEvent
+    ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+    skipped = (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent)
+    text_chars, depth = limits.text_chars, limits.yaml_depth
     try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.DocumentStartEvent):
+        for event in _events(text, fast=True):
+            kind = type(event)
+            if kind is scalar_event:
+                nodes += 1
+                if nodes > max_nodes:
+                    problems.append(dg.make("too-large", f"more than {max_nodes} YAML nodes",
+                                            loc(event, ()), "split the file"))
+                    return None, problems
+                if event.anchor is not None or (event.tag is not None and event.tag != "!"
+                                                and not event.implicit[0]
+                                                and not event.implicit[1]):
+                    refuse_decorations(event, child_path(stack[-1]) if stack else ())
+                value: Any = event.value
+                if len(value) > text_chars:
+                    here = child_path(stack[-1]) if stack else ()
+                    problems.append(dg.make("too-large", f"a value longer than {text_chars} "
+                                            "characters", loc(event, here),
+                                            "shorten it, or raise Limits.text_chars"))
+                    return None, problems
+                if not event.style and value and value[0] in _NUMBER_START \
+                        and not (event.tag is not None and not event.implicit[0]):
+                    value, problem, name = resolve_plain(value, limits)
+                    is_key = bool(stack) and type(stack[-1].container) is dict \
+                        and stack[-1].pending_key is _NO_KEY
+                    if problem and not (is_key and name == "number-too-large"):
+                        here = child_path(stack[-1]) if stack else ()
+                        problems.append(dg.make(name, problem, loc(event, here),
+                                                "quote text; write numbers plainly" if
+                                                name == "ambiguous-scalar" else
+                                                f"write at most {limits.integer_digits} digits "
+                                                f"before the decimal point and "
+                                                f"{limits.fraction_digits} after; quote it if "
+                                                "it is an id or a code"))
+                elif not event.style and not (event.tag is not None and not event.implicit[0]):
+                    value = _WORDS.get(value, value)
+                attach(value, event)
+                continue
+            if kind in ends:
+                stack.pop()  # the end of a container is not another node
+                continue
+            if kind is mapping_start or kind is sequence_start:
+                nodes += 1
+                here = child_path(stack[-1]) if stack else ()
+                if nodes > max_nodes:
+                    problems.append(dg.make("too-large", f"more than {max_nodes} YAML nodes",
+                                            loc(event, ()), "split the file"))
+                    return None, problems
+                refuse_decorations(event, here)
+                if len(stack) >= depth:
+                    problems.append(dg.make("too-large", f"nesting deeper than {depth} levels",
+                                            loc(event, here), "flatten the structure"))
+                    return None, problems
+                container: Any = {} if kind is mapping_start else []
+                path = attach(container, event)
+                if path is None:  # a container used as a key
+                    path = (*stack[-1].path, f"\u0000bad key {nodes}")
+                stack.append(_Frame(container, path))
+                continue
+            if kind is alias_event:
+                nodes += 1
+                if nodes > max_nodes:
+                    problems.append(dg.make("too-large", f"more than {max_nodes} YAML nodes",
+                                            loc(event, ()), "split the file"))
+                    return None, problems
+                here = child_path(stack[-1]) if stack else ()
+                problems.append(dg.make("alias-refused", f"alias `*{_short(event.anchor)}` is "
+                                        "not accepted", loc(event, here),
+                                        "write the value out where it is used"))
+                attach(None, event)
+                continue
+            if kind is yaml.DocumentStartEvent:
                 documents += 1
                 if documents > 1:
                     problems.append(dg.make("multiple-documents",
@@ -192,64 +363,20 @@ def load_yaml(text: str, file: str = "<text>", limits: Limits = DEFAULT_LIMITS,
                                             loc(event, ()), "keep one document per file"))
                     break
                 continue
-            if isinstance(event, (yaml.StreamStartEvent, yaml.StreamEndEvent,
-                                  yaml.DocumentEndEvent)):
+            if kind in skipped:
                 continue
-            if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-                stack.pop()  # the end of a container is not another node
-                continue
-            nodes += 1
-            if nodes > limits.yaml_nodes:
-                problems.append(dg.make("too-large", f"more than {limits.yaml_nodes} YAML nodes",
-                                        loc(event, ()), "split the file"))
-                return None, problems
-            here = child_path(stack[-1]) if stack else ()
-            if isinstance(event, yaml.AliasEvent):
-                problems.append(dg.make("alias-refused", f"alias `*{event.anchor}` is not accepted",
-                                        loc(event, here), "write the value out where it is used"))
-                attach(None, event)
-                continue
-            if isinstance(event, yaml.ScalarEvent):
-                refuse_decorations(event, here)
-                value: Any = event.value
-                if event.style is None and not (event.tag is not None and not event.implicit[0]):
-                    value, problem = resolve_plain(event.value)
-                    if problem:
-                        problems.append(dg.make("ambiguous-scalar", problem, loc(event, here),
-                                                "quote text; write numbers plainly"))
-                attach(value, event)
-                continue
-            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-                refuse_decorations(event, here)
-                if len(stack) >= limits.yaml_depth:
-                    problems.append(dg.make("too-large",
-                                            f"nesting deeper than {limits.yaml_depth} levels",
-                                            loc(event, here), "flatten the structure"))
-                    return None, problems
-                container: Any = {} if isinstance(event, yaml.MappingStartEvent) else []
-                path = attach(container, event)
-                if path is None:  # a container used as a key
-                    path = (*stack[-1].path, f"\u0000bad key {nodes}")
-                stack.append(_Frame(container, path))
-                continue
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        what = exc.problem or "not well-formed YAML"
-        if exc.context:
-            what = f"{exc.context}: {what}"
-        problems.append(dg.make("yaml-syntax", what, Location(file, line, col),
-                                "check indentation, colons and quotes on this line"))
-        return None, problems
     except yaml.YAMLError as exc:
-        problems.append(dg.make("yaml-syntax", str(exc), Location(file, 1, 1),
-                                "check that the file is YAML"))
+        syntax = _syntax_problem(exc, file)
+        if _FAST_LOADER is not None and len(text) <= _REPARSE_CHARS:
+            syntax = _pure_syntax_problem(text, file) or syntax
+        problems.append(syntax)
         return None, problems
-    except RecursionError:
+    except RecursionError:  # pragma: no cover - neither parser recurses; kept as a guard
         problems.append(dg.make("too-large", "nesting too deep to read", Location(file, 1, 1),
                                 "flatten the structure"))
         return None, problems
-    _drop_duplicates(root)
+    if flagged:
+        _drop_duplicates(root)
     return Document(root, file, text, positions, key_positions), problems
 
 

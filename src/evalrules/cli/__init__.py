@@ -8,6 +8,8 @@ Exit codes: 0 success; 1 embedded tests failed (`test`) or warnings with --stric
 from . import authoring as _authoring  # noqa: F401 - registers its commands
 from . import evaluation as _evaluation  # noqa: F401 - registers its commands
 from . import history as _history  # noqa: F401
+from . import scale as _scale  # noqa: F401 - registers `score`
+from . import security as _security  # noqa: F401 - EVALRULES_PROFILE=service
 from .app import main
 
 __all__ = ["main"]

@@ -1,9 +1,11 @@
 """The HTML audit report: one self-contained file that works offline.
 
 Inline CSS and JavaScript only, no external URL of any kind, and a Content-Security-Policy that
-forbids loading anything (`default-src 'none'`). Every piece of data goes through `esc`
-(html.escape with quote=True), in text and in attributes alike; the script reads the page and
-never receives data of its own, so a unit named `<script>…</script>` is shown as text.
+forbids loading anything (`default-src 'none'`) and runs only the report's own script and style
+sheet, named by their sha256 hashes: a script that found its way into the data would not run.
+Every piece of data goes through `esc` (html.escape with quote=True), in text and in attributes
+alike; the script reads the page and never receives data of its own, so a unit named
+`<script>…</script>` is shown as text.
 
 Sections: the overview (sortable by any column, filterable by category), the distribution of
 each rating's levels, and a drill-down per unit (a <details> element) with the radar chart of
@@ -15,6 +17,8 @@ A4 shows the overview, the distribution and the units whose drill-down is open.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import math
 import re
@@ -27,8 +31,6 @@ from ..numeric import plain
 from ..summary import IndexFigure, Report, UnitSummary
 from .text import WORDS, show_value
 
-CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
-       "img-src data:; base-uri 'none'; form-action 'none'")
 _SAFE_ID = re.compile(r"[A-Za-z0-9_-]+")
 EFFECT_WORDS = {"zero": "清零", "set": "设为", "at_most": "最高为", "block": "不得评为"}
 
@@ -603,6 +605,11 @@ footer{margin:10px 0 0;break-inside:avoid}
 }
 """
 
+def _sha256(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() \
+        + "'"
+
+
 SCRIPT = """
 (function () {
   "use strict";
@@ -683,3 +690,10 @@ SCRIPT = """
   });
 }());
 """
+
+# Only the report's own <script> and <style> run, named by hash; style attributes (the bar
+# widths) are allowed, event-handler attributes and javascript: URLs are not. Nothing is
+# fetched, framed, submitted or based elsewhere.
+CSP = (f"default-src 'none'; script-src {_sha256(SCRIPT)}; style-src {_sha256(STYLE)}; "
+       f"style-src-elem {_sha256(STYLE)}; style-src-attr 'unsafe-inline'; img-src data:; "
+       "base-uri 'none'; form-action 'none'")

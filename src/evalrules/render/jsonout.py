@@ -1,7 +1,9 @@
 """JSON renderings with exact decimals: points are written as JSON numbers digit for digit.
 
 The explanation format is versioned (`format`, `format_version`) and documented in
-docs/explanation-format.md. NaN and infinities are refused, never written.
+docs/explanation-format.md. NaN and infinities are refused (OutputError), never written; a number
+whose exponent is beyond +-100 is written in exponent form (1E+400, still a JSON number), so that
+no value can expand into megabytes of zeros.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..diagnostics import Diagnostic, Location
+from ..errors import OutputError
 from ..evaluate import Result
 from ..explain import FORMAT, FORMAT_VERSION, ExplainedNode, Explanation
 
@@ -22,19 +25,29 @@ RESULTS_FORMAT_VERSION = 1
 
 
 def dumps(value: Any, indent: int | None = 2) -> str:
-    """JSON text in which every Decimal keeps its exact digits."""
+    """JSON text in which every Decimal keeps its exact digits.
+
+    Raises OutputError for NaN or an infinity: JSON has no such numbers, and Python's json module
+    would write `NaN`, which other readers reject.
+    """
     return _encode(value, indent, 0)
+
+
+_PLAIN_EXPONENT = 100  # beyond this, 1E+400 rather than a 401-digit number
 
 
 def _encode(value: Any, indent: int | None, level: int) -> str:
     if isinstance(value, Decimal):
         if not value.is_finite():
-            raise ValueError(f"refusing to write a non-finite number ({value}) as JSON")
-        text = format(value, "f")
-        return text
+            raise OutputError(f"refusing to write a non-finite number ({value}) as JSON")
+        exponent = value.as_tuple().exponent
+        assert isinstance(exponent, int)
+        if abs(exponent) > _PLAIN_EXPONENT:
+            return str(value).replace("e", "E")
+        return format(value, "f")
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
-            raise ValueError("refusing to write NaN or infinity as JSON")
+            raise OutputError("refusing to write NaN or infinity as JSON")
         return json.dumps(value)
     if value is None or isinstance(value, (bool, int, str)):
         return json.dumps(value, ensure_ascii=False)

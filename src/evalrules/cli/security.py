@@ -1,0 +1,129 @@
+"""The service profile for a command-line run: `EVALRULES_PROFILE=service evalrules ...`.
+
+A service that runs the command line on uploaded files (a job runner, a queue worker) sets
+`EVALRULES_PROFILE=service`. The run then reads and computes within `SERVICE_LIMITS` and
+limits its own process, as evalrules.sandbox limits its workers: `EVALRULES_CPU_SECONDS`
+(default 20) of CPU time and `EVALRULES_MEMORY_MB` (default 768) of address space. A run
+stopped by either prints one `error:` line, removes the temporary file of any output it was
+writing (the previous output stays as it was) and exits with 5.
+
+`EVALRULES_PROFILE=cli` (or no variable) is the default: `DEFAULT_LIMITS`, no process limits.
+`EVALRULES_LIMITS="table_rows=5000,unit_work=1000000"` changes single fields of the profile.
+The variables are read when a command starts; docs/security.md describes the profiles.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import sys
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
+
+import click
+
+from ..limits import PROFILES, Limits, activate, active
+from .app import main
+
+ENV_PROFILE = "EVALRULES_PROFILE"
+ENV_CPU = "EVALRULES_CPU_SECONDS"
+ENV_MEMORY = "EVALRULES_MEMORY_MB"
+ENV_LIMITS = "EVALRULES_LIMITS"
+EXIT_LIMIT = 5
+
+
+def _number(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise click.UsageError(f"{name} must be a number, not {raw!r}") from None
+    if value <= 0:
+        raise click.UsageError(f"{name} must be more than 0")
+    return value
+
+
+def _stop(message: str) -> None:
+    """Print one error line, remove pending temporary outputs, exit at once with EXIT_LIMIT."""
+    from ..atomic import remove_pending
+
+    remove_pending()
+    with contextlib.suppress(OSError, ValueError):
+        sys.stdout.flush()
+    os.write(2, f"error: {message}\n".encode())
+    os._exit(EXIT_LIMIT)
+
+
+def with_overrides(limits: Limits, text: str) -> Limits:
+    """`limits` with the fields named in `text` ("field=value,field=value") changed."""
+    fields = set(Limits.__dataclass_fields__)
+    changes: dict[str, int] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        if not sep or name not in fields:
+            raise click.UsageError(f"{ENV_LIMITS}: {item!r} is not FIELD=NUMBER with a field "
+                                   f"of Limits ({', '.join(sorted(fields))})")
+        try:
+            changes[name] = int(value.strip().replace("_", ""))
+        except ValueError:
+            raise click.UsageError(f"{ENV_LIMITS}: {name} must be a whole number, not "
+                                   f"{value.strip()!r}") from None
+        if changes[name] < 0:
+            raise click.UsageError(f"{ENV_LIMITS}: {name} must not be negative")
+    return limits.replace(**changes)
+
+
+def apply_profile(name: str, overrides: str = "") -> None:
+    """Activate a limits profile for this run (with single fields changed by `overrides`);
+    `service` also limits the process."""
+    from ..sandbox import DEFAULT_CPU_SECONDS, DEFAULT_MEMORY_BYTES, limit_process
+
+    name = name or "cli"
+    if name not in PROFILES:
+        raise click.UsageError(f"{ENV_PROFILE} must be one of {', '.join(PROFILES)}, "
+                               f"not {name!r}")
+    limits = with_overrides(PROFILES[name], overrides)
+    previous = active()
+    activate(limits)
+    context = click.get_current_context(silent=True)
+    if context is not None:  # in-process runs (tests) get the earlier limits back
+        context.call_on_close(lambda: activate(previous))
+    if name != "service":
+        return
+    cpu = _number(ENV_CPU, DEFAULT_CPU_SECONDS)
+    memory = int(_number(ENV_MEMORY, DEFAULT_MEMORY_BYTES / 2**20) * 2**20)
+
+    def on_cpu_limit(signum: int, frame: Any) -> None:
+        _stop(f"the run used more than {cpu:g} s of CPU time ({ENV_CPU}) and was stopped")
+
+    limit_process(cpu, memory, on_cpu_limit)
+    previous_hook = sys.excepthook
+
+    def on_error(kind: type[BaseException], value: BaseException,
+                 trace: TracebackType | None) -> None:
+        if issubclass(kind, MemoryError):
+            _stop(f"the run needed more than {memory // 2**20} MB of memory ({ENV_MEMORY}) "
+                  "and was stopped")
+        previous_hook(kind, value, trace)
+
+    sys.excepthook = on_error
+
+
+def _with_profile(callback: Callable[..., Any] | None) -> Callable[..., Any]:
+    @functools.wraps(callback or (lambda: None))
+    def start(*args: Any, **kwargs: Any) -> Any:
+        profile = os.environ.get(ENV_PROFILE, "").strip()
+        overrides = os.environ.get(ENV_LIMITS, "").strip()
+        if profile or overrides:
+            apply_profile(profile, overrides)
+        return callback(*args, **kwargs) if callback is not None else None
+
+    return start
+
+
+main.callback = _with_profile(main.callback)

@@ -1,0 +1,470 @@
+"""Score units streamed from a file to a file, in constant memory, on several cores.
+
+Input: JSON Lines (one unit a line: `{"id": ..., "category": ..., "name": ..., "facts": {...}}`)
+or CSV (a header row naming the columns by id or label — `id`/单位编号, `name`/单位名称,
+`category`/单位类别, one column per fact and `<fact>.reason` for a discretionary fact's
+reason — then one row per unit). Every unit is checked by the facts checker exactly as a facts
+file is, then scored by the compiled scheme. Output: CSV or JSON Lines, one row per unit in
+input order, written atomically (a temporary file beside the target, renamed at the end).
+
+Work is cut into chunks of lines; with `jobs > 1` a pool of processes checks and scores the
+chunks (each worker receives the pickled scheme and compiles it once) while this process reads
+ahead a bounded number of chunks and writes results in order. Memory does not grow with the
+number of units, apart from the set of unit ids kept to refuse duplicates.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from . import diagnostics as dg
+from .diagnostics import Diagnostic, Location
+from .errors import FactsError, OutputError, UsageError
+
+if TYPE_CHECKING:
+    from .api import CompiledScheme
+    from .evaluate import Scores
+
+INPUT_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
+OUTPUT_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
+MAX_PROBLEMS = 1000  # diagnostics kept for the report; later ones are only counted
+
+
+@dataclass(frozen=True, slots=True)
+class StreamSummary:
+    """What a streamed run did."""
+
+    units: int  # scored and written
+    skipped: int  # units with problems, left out (only with skip_invalid)
+    problems: tuple[Diagnostic, ...]  # the first MAX_PROBLEMS problems found
+    problem_count: int
+
+
+# ----------------------------------------------------------------------------------------------
+# Reading
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """How to read one chunk: the input format, the file name and, for CSV, the columns."""
+
+    fmt: str
+    file: str
+    columns: tuple[str, ...] = ()  # CSV: the key of each column (unit key, fact id, reason)
+
+
+def input_format(path: Path) -> str:
+    fmt = INPUT_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise UsageError(f"cannot stream {path.name}: name it .jsonl (JSON Lines) or .csv")
+    return fmt
+
+
+def _csv_layout(scheme: CompiledScheme, header: Sequence[str], file: str) -> _Layout:
+    from .tablefacts import REASON, REASON_LABEL, UNIT_COLUMNS
+
+    keys: dict[str, str] = {}
+    for key, label in UNIT_COLUMNS.items():
+        keys[label] = key
+        keys[key] = key
+    for fact in scheme.model.facts:
+        keys[fact.label] = fact.id
+        keys[fact.id] = fact.id
+        if fact.type == "discretionary":
+            for name in (fact.id + REASON, fact.label + REASON_LABEL,
+                         fact.label + REASON_LABEL.strip()):
+                keys[name] = fact.id + REASON
+    problems = []
+    columns = []
+    for i, text in enumerate(header, start=1):
+        found = keys.get(text.strip().lstrip("\ufeff"))
+        key = found or ""
+        decl = scheme.model.fact(key) if key else None
+        if not key or (decl is not None and decl.is_list):
+            what = "a list fact, which a streamed CSV cannot hold" if key else "unknown"
+            problems.append(dg.make("unknown-fact", f"column {text!r} is {what}",
+                                    Location(file, 1, i), "name columns by fact id or label; "
+                                    "give list facts in a JSON Lines file"))
+        columns.append(key)
+    if "id" not in columns:
+        problems.append(dg.make("bad-facts-file", "the CSV has no column `id` (单位编号)",
+                                Location(file, 1, 1), "add a column headed id or 单位编号"))
+    if problems:
+        raise FactsError(problems)
+    return _Layout("csv", file, tuple(columns))
+
+
+def _raw_unit(scheme: CompiledScheme, layout: _Layout, item: Any) -> Any:
+    """The unit as the facts checker expects it, from a JSON line or a CSV row."""
+    if layout.fmt == "jsonl":
+        return json.loads(item, parse_float=Decimal)
+    from .tablefacts import EMPTY, REASON, coerce
+    from .workbook import CellValue
+
+    raw: dict[str, Any] = {}
+    facts: dict[str, Any] = {}
+    reasons: dict[str, str] = {}
+    for column, (key, text) in enumerate(zip(layout.columns, item, strict=False), start=1):
+        if key in ("id", "name", "category"):
+            raw[key] = text.strip() or None
+        elif key.endswith(REASON):
+            if text.strip():
+                reasons[key[: -len(REASON)]] = text.strip()
+        elif key:
+            decl = scheme.model.fact(key)
+            assert decl is not None
+            value = coerce(decl, CellValue(text, "value", 0, column))
+            if value is not EMPTY:
+                facts[key] = value
+    for fact_id, reason in reasons.items():
+        facts[fact_id] = {"value": facts.get(fact_id), "reason": reason}
+    raw["facts"] = facts
+    return raw
+
+
+# ----------------------------------------------------------------------------------------------
+# Checking and scoring a chunk (in a worker, or in this process)
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(scheme: CompiledScheme, layout: _Layout, fmt: str, points: bool) -> None:
+    _WORKER.update(scheme=scheme, layout=layout, fmt=fmt, points=points)
+
+
+@dataclass(slots=True)
+class _Done:
+    """A chunk's results: (unit id, output row) in order, problems, units skipped."""
+
+    rows: list[tuple[str, str]] = field(default_factory=list)
+    problems: list[Diagnostic] = field(default_factory=list)
+    skipped: int = 0
+    size: int = 0  # bytes of input the chunk held, for the progress bar
+
+
+def _work(chunk: tuple[int, list[Any], int]) -> _Done:
+    return _process(_WORKER["scheme"], _WORKER["layout"], _WORKER["fmt"], _WORKER["points"],
+                    chunk)
+
+
+def _process(scheme: CompiledScheme, layout: _Layout, fmt: str, points: bool,
+             chunk: tuple[int, list[Any], int]) -> _Done:
+    from .facts import UnitChecker
+
+    first_line, items, size = chunk
+    # One checker per chunk: duplicate ids across chunks are found by the caller.
+    checker = UnitChecker(scheme.model, lambda path, key=False: Location(
+        layout.file, int(path[0]) if path else 0, 0, tuple(path[1:])))
+    writer = _Writer(scheme, fmt, points)
+    done = _Done(size=size)
+    for offset, item in enumerate(items):
+        line = first_line + offset
+        try:
+            raw = _raw_unit(scheme, layout, item)
+        except ValueError as exc:  # not JSON
+            done.problems.append(dg.make("bad-facts-file", f"line {line} is not a JSON "
+                                         f"object: {exc}", Location(layout.file, line),
+                                         "write one {\"id\", \"category\", \"facts\"} object "
+                                         "a line"))
+            done.skipped += 1
+            continue
+        subject, problems = checker.check(raw if isinstance(raw, dict) else {"": raw}, (line,))
+        if subject is None:
+            done.problems.extend(problems or [dg.make(
+                "bad-unit", f"line {line} is not a unit", Location(layout.file, line))])
+            done.skipped += 1
+            continue
+        writer.row(scheme.score(subject))
+        done.rows.append((subject.id, writer.text()))
+    return done
+
+
+# ----------------------------------------------------------------------------------------------
+# Writing
+
+
+def output_format(path: Path | None, fmt: str | None) -> str:
+    if fmt is not None:
+        return fmt
+    if path is None:
+        return "jsonl"
+    found = OUTPUT_FORMATS.get(path.suffix.lower())
+    if found is None:
+        raise UsageError(f"cannot tell the output format of {path.name}: name it .csv or "
+                         ".jsonl, or give --format")
+    return found
+
+
+_SEP = (",", ":")
+
+
+def _plain(value: Decimal) -> str:
+    return format(value, "f")
+
+
+class _Writer:
+    """Rows of results as CSV or JSON Lines text. Points are exact: written digit for digit."""
+
+    def __init__(self, scheme: CompiledScheme, fmt: str, points: bool) -> None:
+        self.fmt = fmt
+        self.ratings = [r.id for r in scheme.model.ratings]
+        self.nodes = [n.id for n in scheme.model.nodes()] if points else []
+        self.point_columns = [n for n in self.nodes if n != "total"]  # total is a column
+        self.buffer = io.StringIO(newline="")
+        self.csv = csv.writer(self.buffer, lineterminator="\r\n") if fmt == "csv" else None
+
+    def header(self) -> str:
+        if self.csv is None:
+            return ""
+        from .render.csvout import neutral
+
+        self.csv.writerow([neutral(c) for c in ["id", "name", "category", "total",
+                                                *self.ratings, "fired", "award_eligible",
+                                                *self.point_columns]])
+        return self.text()
+
+    def row(self, scores: Scores) -> None:
+        if self.csv is not None:
+            from .render.csvout import neutral
+
+            cells: list[Any] = [scores.unit, scores.name, scores.category, scores.total,
+                                *[scores.ratings.get(r) for r in self.ratings],
+                                " ".join(scores.fired), "true" if scores.award_eligible
+                                else "false", *[scores.points.get(n) for n in self.nodes
+                                                if n != "total"]]
+            self.csv.writerow([neutral(c) for c in cells])
+            return
+        dumps = json.dumps
+        parts = [f'{{"id":{dumps(scores.unit, ensure_ascii=False)}',
+                 f'"name":{dumps(scores.name, ensure_ascii=False)}',
+                 f'"category":{dumps(scores.category)}',
+                 f'"total":{_plain(scores.total)}',
+                 f'"ratings":{dumps(dict(scores.ratings), ensure_ascii=False, separators=_SEP)}',
+                 f'"fired":{dumps(list(scores.fired), separators=_SEP)}',
+                 f'"award_eligible":{"true" if scores.award_eligible else "false"}']
+        if self.nodes:
+            inner = ",".join(f'{dumps(n)}:{"null" if v is None else _plain(v)}'
+                             for n in self.nodes for v in [scores.points.get(n)])
+            parts.append(f'"points":{{{inner}}}')
+        self.buffer.write(",".join(parts) + "}\n")
+
+    def text(self) -> str:
+        out = self.buffer.getvalue()
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        return out
+
+
+@contextmanager
+def atomic_text(path: Path, encoding: str = "utf-8") -> Iterator[IO[str]]:
+    """A text file written to a temporary file beside `path` and renamed over it at the end;
+    on any error the temporary file is removed and `path` is left as it was."""
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "w", encoding=encoding, newline="") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except OSError as exc:
+        Path(temp).unlink(missing_ok=True)
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+# ----------------------------------------------------------------------------------------------
+# The run
+
+
+def _chunks(path: Path, fmt: str, size: int, layout_out: list[_Layout], scheme: CompiledScheme
+            ) -> Iterator[tuple[int, list[Any], int]]:
+    """(first line number, items, bytes) per chunk; for CSV the header is read first."""
+    if fmt == "jsonl":
+        layout_out.append(_Layout("jsonl", str(path)))
+        with path.open("rb") as binary:
+            items: list[Any] = []
+            first, nbytes = 1, 0
+            for number, line in enumerate(binary, start=1):
+                nbytes += len(line)
+                if number == 1 and line.startswith(b"\xef\xbb\xbf"):
+                    line = line[3:]
+                if not line.strip():
+                    continue
+                if not items:
+                    first = number
+                items.append(line)
+                if len(items) >= size:
+                    yield first, items, nbytes
+                    items, nbytes = [], 0
+            if items or nbytes:
+                yield first, items, nbytes
+        return
+    with path.open("r", encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        if header is None:
+            raise FactsError([dg.make("bad-facts-file", "the CSV file is empty",
+                                      Location(str(path)), "start with a header row")])
+        layout_out.append(_csv_layout(scheme, header, str(path)))
+        rows: list[Any] = []
+        first = 2
+        for row in reader:
+            if not rows:
+                first = reader.line_num
+            if any(cell.strip() for cell in row):
+                rows.append(row)
+            if len(rows) >= size:
+                yield first, rows, sum(len(c) + 1 for r in rows for c in r)
+                rows = []
+        if rows:
+            yield first, rows, sum(len(c) + 1 for r in rows for c in r)
+
+
+def score_file(scheme: CompiledScheme, source: str | Path, output: str | Path | None = None,
+               *, fmt: str | None = None, jobs: int = 1, chunk: int = 500,
+               points: bool = False, skip_invalid: bool = False,
+               progress: Callable[[int], None] | None = None,
+               stdout: IO[str] | None = None) -> StreamSummary:
+    """Check and score every unit of `source` (.jsonl or .csv) and write one row per unit, in
+    input order, to `output` (.csv or .jsonl; atomically) or to `stdout`.
+
+    With problems in the facts nothing is written and FactsError lists them (the first
+    MAX_PROBLEMS); with `skip_invalid` the valid units are written and the problems returned.
+    `progress` is called with the size of the input done (bytes of JSON Lines, characters of
+    CSV), chunk by chunk.
+    """
+    source = Path(source)
+    out_path = Path(output) if output is not None else None
+    in_fmt = input_format(source)
+    out_fmt = output_format(out_path, fmt)
+    if out_fmt not in ("csv", "jsonl"):
+        raise UsageError(f"unknown output format {out_fmt!r}: csv or jsonl")
+    layouts: list[_Layout] = []
+    chunks = _chunks(source, in_fmt, max(1, chunk), layouts, scheme)
+    try:
+        if out_path is None:
+            return _run(scheme, chunks, layouts, out_fmt, jobs, points, skip_invalid,
+                        progress, stdout)
+        with atomic_text(out_path, "utf-8-sig" if out_fmt == "csv" else "utf-8") as handle:
+            return _run(scheme, chunks, layouts, out_fmt, jobs, points, skip_invalid,
+                        progress, handle)
+    except OSError as exc:
+        if isinstance(exc, OutputError):
+            raise
+        raise UsageError(f"cannot read {source}: {exc.strerror or exc}") from None
+
+
+def _run(scheme: CompiledScheme, chunks: Iterator[tuple[int, list[Any], int]],
+         layouts: list[_Layout], fmt: str, jobs: int, points: bool, skip_invalid: bool,
+         progress: Callable[[int], None] | None, handle: IO[str] | None) -> StreamSummary:
+    import sys
+
+    out = handle if handle is not None else sys.stdout
+    seen: set[str] = set()
+    problems: list[Diagnostic] = []
+    count = skipped = written = 0
+    header_done = False
+
+    def take(done: _Done) -> None:
+        nonlocal count, skipped, written, header_done
+        if not header_done:
+            out.write(_Writer(scheme, fmt, points).header())
+            header_done = True
+        count += len(done.problems)
+        problems.extend(done.problems[: max(0, MAX_PROBLEMS - len(problems))])
+        skipped += done.skipped
+        for unit_id, row in done.rows:
+            if unit_id in seen:  # within a chunk the checker finds it; across chunks, here
+                count += 1
+                skipped += 1
+                if len(problems) < MAX_PROBLEMS:
+                    problems.append(dg.make("duplicate-unit", f"unit `{unit_id}` appears "
+                                            "twice", Location(layouts[0].file),
+                                            "give each unit its own id"))
+                continue
+            seen.add(unit_id)
+            if not count or skip_invalid:
+                out.write(row)
+                written += 1
+        if progress is not None:
+            progress(done.size)
+
+    first = next(chunks, None)  # reads the CSV header: the layout is known from here on
+    if first is not None:
+        if jobs <= 1:
+            for item in _prepend(first, chunks):
+                take(_process(scheme, layouts[0], fmt, points, item))
+        else:
+            _parallel(scheme, layouts[0], fmt, points, jobs, _prepend(first, chunks), take)
+    elif not header_done:
+        out.write(_Writer(scheme, fmt, points).header())
+    if count and not skip_invalid:
+        raise FactsError(problems)
+    return StreamSummary(written, skipped, tuple(problems), count)
+
+
+def _prepend(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
+    yield first
+    yield from rest
+
+
+def _parallel(scheme: CompiledScheme, layout: _Layout, fmt: str, points: bool, jobs: int,
+              chunks: Iterator[Any], take: Callable[[_Done], None]) -> None:
+    """Chunks through a pool of `jobs` processes, results in input order. At most a few chunks
+    per worker are read ahead: Pool.imap alone would read the whole input into its queue."""
+    import multiprocessing
+
+    window = threading.BoundedSemaphore(jobs * 4)
+
+    def bounded() -> Iterator[Any]:
+        for item in chunks:
+            window.acquire()
+            yield item
+
+    context = multiprocessing.get_context("fork" if "fork" in
+                                          multiprocessing.get_all_start_methods() else None)
+    with context.Pool(jobs, initializer=_init_worker,
+                      initargs=(scheme, layout, fmt, points)) as pool:
+        for done in pool.imap(_work, bounded()):
+            window.release()
+            take(done)
+
+
+# ----------------------------------------------------------------------------------------------
+# For other engines (Dask, Spark, a service): plain rows from plain units
+
+
+def score_records(scheme: CompiledScheme, units: Iterable[Mapping[str, Any]]
+                  ) -> Iterator[dict[str, Any]]:
+    """Check and score units given as mappings ({id, category, facts, name?}); yield one plain
+    row each ({id, name, category, total, ratings, fired, award_eligible}; the total a
+    Decimal). FactsError for a unit whose facts are wrong."""
+    for scores in scheme.score_all(units):
+        yield {"id": scores.unit, "name": scores.name, "category": scores.category,
+               "total": scores.total, "ratings": dict(scores.ratings),
+               "fired": list(scores.fired), "award_eligible": scores.award_eligible}
+
+
+def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
+    """The units of a JSON Lines file, one at a time (numbers as exact decimals)."""
+    with Path(path).open(encoding="utf-8-sig") as handle:
+        for line in handle:
+            if line.strip():
+                yield json.loads(line, parse_float=Decimal)
