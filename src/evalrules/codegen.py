@@ -788,8 +788,11 @@ class _Generator:
                     s.emit(f"{me} = {text}.quantize(_q, _R)")
                     raw = self.exprs.range(tree) if kind == NUM else None
                     if raw is not None:
-                        values = (None if raw[0] is None else self.policy.round(raw[0]),
-                                  None if raw[1] is None else self.policy.round(raw[1]))
+                        try:
+                            values = (None if raw[0] is None else self.policy.round(raw[0]),
+                                      None if raw[1] is None else self.policy.round(raw[1]))
+                        except ArithmeticError:  # a bound beyond the context: range unknown
+                            values = (None, None)
         if not checked:
             values = self.cap_and_floor(me, values, maximum, node.floor)
         rules = [r for r in step.rules
