@@ -22,7 +22,7 @@ from typing import Any
 from . import diagnostics as dg
 from .diagnostics import Diagnostic, Location, Path
 from .errors import FactsError
-from .limits import DEFAULT_LIMITS, Limits
+from .limits import DEFAULT_LIMITS, Limits, effective
 from .model import Fact, Field, Scheme, check_value_shape
 
 UNIT_KEYS = ("id", "name", "category", "facts")
@@ -74,7 +74,7 @@ class _Checker:
     def __init__(self, scheme: Scheme, locate: Any, limits: Limits, table: bool = False) -> None:
         self.scheme = scheme
         self.locate = locate  # (path, key=False) -> Location
-        self.limits = limits
+        self.limits = effective(limits)  # the active profile's, when none is given
         self.table = table  # values come from spreadsheet cells: hints speak of cells and columns
         self.problems: list[Diagnostic] = []
         self.facts = {f.id: f for f in scheme.facts}
@@ -429,6 +429,7 @@ def check_facts_data(scheme: Scheme, data: bytes, name: str = "<facts>",
     """Check YAML or JSON facts given as bytes, leniently (see FactsCheck)."""
     from .yamlsource import load_yaml
 
+    limits = effective(limits)
     digest = "sha256:" + hashlib.sha256(data).hexdigest()
 
     def unusable(problems: Sequence[Diagnostic]) -> FactsCheck:
