@@ -131,6 +131,14 @@ def _hull(ranges: list[Range]) -> Range:
 def _add(a: Range, b: Range, sign: int = 1) -> Range:
     if a is None or b is None:
         return None
+    try:
+        return _add_bounds(a, b, sign)
+    except ArithmeticError:  # bounds beyond the context: the range is unknown
+        return None
+
+
+def _add_bounds(a: tuple[Decimal | None, Decimal | None],
+                b: tuple[Decimal | None, Decimal | None], sign: int) -> Range:
     with decimal.localcontext(CONTEXT):
         lo_b, hi_b = (b[0], b[1]) if sign > 0 else (
             -b[1] if b[1] is not None else None, -b[0] if b[0] is not None else None)
@@ -142,6 +150,14 @@ def _add(a: Range, b: Range, sign: int = 1) -> Range:
 def _mul(a: Range, b: Range) -> Range:
     if a is None or b is None:
         return None
+    try:
+        return _mul_bounds(a, b)
+    except ArithmeticError:  # bounds beyond the context: the range is unknown
+        return None
+
+
+def _mul_bounds(a: tuple[Decimal | None, Decimal | None],
+                b: tuple[Decimal | None, Decimal | None]) -> Range:
     with decimal.localcontext(CONTEXT):
         if None not in (*a, *b):
             corners = [x * y for x in a for y in b if x is not None and y is not None]
@@ -584,7 +600,10 @@ class _Generator:
         return text if kind == NUM else f"_number({text})"
 
     def q(self, value: Decimal) -> str:
-        return self.src.const(self.policy.round(value))
+        try:
+            return self.src.const(self.policy.round(value))
+        except ArithmeticError:  # rounded when it is used, failing there as the interpreter does
+            return f"{self.src.const(value)}.quantize(_q, _R)"
 
     def const_value(self, name: str) -> Any:
         if name in self.src.constants:
@@ -743,7 +762,10 @@ class _Generator:
         if isinstance(tree, ast.Name):
             value = self.const_value(tree.id)
             if type(value) is Decimal:
-                return _name(self.src.const(self.finish(value, maximum, floor)))
+                try:
+                    return _name(self.src.const(self.finish(value, maximum, floor)))
+                except ArithmeticError:  # left to run time, where it fails as it should
+                    return None
         return None
 
     def body(self, step: NodePlan) -> None:
@@ -758,16 +780,24 @@ class _Generator:
             values = self.group(step, maximum)
         elif step.when is not None:
             cond = self.cond_stmt(step.when)
-            yes = self.finish(maximum or ZERO, maximum, node.floor)
-            no = self.finish(ZERO, maximum, node.floor)
-            s.emit(f"{me} = {s.const(yes)} if {cond} else {s.const(no)}")
-            checked, values = True, (min(yes, no), max(yes, no))
+            try:
+                yes = self.finish(maximum or ZERO, maximum, node.floor)
+                no = self.finish(ZERO, maximum, node.floor)
+            except ArithmeticError:  # a max beyond the context: rounded (and failing) at run time
+                s.emit(f"{me} = ({full} if {cond} else _ZERO).quantize(_q, _R)")
+            else:
+                s.emit(f"{me} = {s.const(yes)} if {cond} else {s.const(no)}")
+                checked, values = True, (min(yes, no), max(yes, no))
         else:
             assert step.points is not None
             if isinstance(step.points, Decimal):
-                value = self.finish(step.points, maximum, node.floor)
-                s.emit(f"{me} = {s.const(value)}")
-                checked, values = True, (value, value)
+                try:
+                    value = self.finish(step.points, maximum, node.floor)
+                except ArithmeticError:
+                    s.emit(f"{me} = {s.const(step.points)}.quantize(_q, _R)")
+                else:
+                    s.emit(f"{me} = {s.const(value)}")
+                    checked, values = True, (value, value)
             else:
                 assert step.points.expression is not None
                 tree, kind = self.exprs.top(step.points.expression, step.points)
@@ -829,15 +859,24 @@ class _Generator:
                       floor: Decimal | None) -> Range:
         """Emit the cap and the floor where the value's range does not rule them out; the
         range after them."""
-        s, rnd = self.src, self.policy.round
+        s = self.src
+
+        def rnd(value: Decimal) -> Decimal | None:
+            try:
+                return self.policy.round(value)
+            except ArithmeticError:
+                return None
+
         low, high = values if values is not None else (None, None)
         if maximum is not None and (high is None or high > maximum):
             s.emit(f"if {me} > {s.const(maximum)}: {me} = {self.q(maximum)}")
-            high = rnd(maximum) if high is None else min(high, rnd(maximum))
+            capped = rnd(maximum)
+            high = capped if high is None or capped is None else min(high, capped)
         if floor is not None and (low is None or low < floor):
             s.emit(f"if {me} < {s.const(floor)}: {me} = {self.q(floor)}")
-            low = rnd(floor) if low is None else max(low, rnd(floor))
-            high = None if high is None else max(high, rnd(floor))
+            floored = rnd(floor)
+            low = floored if low is None or floored is None else max(low, floored)
+            high = None if high is None or floored is None else max(high, floored)
         return low, high
 
     def after_rules(self, values: Range, rules: list[Any], maximum: Decimal | None,
@@ -901,7 +940,10 @@ class _Generator:
         for r in ranges:
             if r is None or r[0] is None or r[1] is None:
                 return False
-            total += max(abs(r[0]), abs(r[1]))
+            size = max(abs(r[0]), abs(r[1]))
+            if size >= _EXACT_BOUND:
+                return False
+            total += size  # each below 1e28: no rounding, no overflow
         return total < _EXACT_BOUND
 
     def rating(self, step: RatingPlan) -> None:

@@ -155,7 +155,12 @@ def _answer(done: subprocess.CompletedProcess[bytes], cpu_seconds: float,
     except (UnicodeDecodeError, ValueError):
         answer = None
     if not isinstance(answer, dict):
-        tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
+        stderr = done.stderr.decode("utf-8", "replace")
+        if "MemoryError" in stderr or "Cannot allocate memory" in stderr:
+            # The memory limit can bite anywhere, even before evaluation starts.
+            raise WorkerLimitError(f"the evaluation needed more than {memory_bytes // 2**20} "
+                                   "MB of memory and was stopped")
+        tail = stderr.strip().splitlines()[-1:]
         raise EvaluationError("the evaluation worker failed" + (f": {tail[0][:200]}"
                                                                  if tail else ""))
     if "results" in answer:
