@@ -21,6 +21,7 @@ from ..errors import EvalrulesError, FactsError, SchemeError, UsageError
 
 if TYPE_CHECKING:
     from ..api import CompiledScheme
+    from ..diagnostics import Diagnostic
     from ..facts import FactsFile
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -135,3 +136,21 @@ def main() -> None:
     """evalrules: evaluation schemes as declarative YAML, every point explained."""
 
 
+
+
+def report_diagnostics(every: Sequence[Diagnostic], fmt: str, strict: bool, clean: str) -> None:
+    """Print a check's diagnostics (text or JSON) and exit as they ask: 3 for errors, 1 for
+    warnings with --strict. `clean` is printed when there is nothing to report."""
+    from ..render import jsonout
+    from ..render.text import format_diagnostics
+
+    if fmt == "json":
+        click.echo(jsonout.dumps(jsonout.diagnostics(every)))
+    elif every:
+        click.echo(format_diagnostics(every), err=True)
+    else:
+        click.echo(clean)
+    if any(d.is_error for d in every):
+        sys.exit(SchemeError.exit_code)
+    if strict and every:
+        sys.exit(EXIT_TESTS_FAILED)

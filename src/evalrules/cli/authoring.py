@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from ..errors import FactsError, SchemeError, UsageError
+from ..errors import FactsError, UsageError
 from .app import (
-    EXIT_TESTS_FAILED,
     _emit,
     _load,
     facts_argument,
     handle_errors,
     main,
     output_option,
+    report_diagnostics,
     scheme_argument,
 )
 
@@ -57,8 +56,6 @@ def lint(schemes: Sequence[Path], fmt: str, strict: bool, ignored: Sequence[str]
     from ..diagnostics import CODES
     from ..lint import LINT_CODES
     from ..lint import lint as find
-    from ..render import jsonout
-    from ..render.text import format_diagnostics
 
     known = {c.code for c in CODES.values()}
     unknown = [c for c in ignored if c.upper() not in known]
@@ -73,16 +70,7 @@ def lint(schemes: Sequence[Path], fmt: str, strict: bool, ignored: Sequence[str]
             every.extend(problems)
             continue
         every.extend(d for d in find(compiled) if d.code not in skip)
-    if fmt == "json":
-        click.echo(jsonout.dumps(jsonout.diagnostics(every)))
-    elif every:
-        click.echo(format_diagnostics(every), err=True)
-    else:
-        click.echo(f"{len(schemes)} scheme(s) linted: no problems")
-    if any(d.is_error for d in every):
-        sys.exit(SchemeError.exit_code)
-    if strict and every:
-        sys.exit(EXIT_TESTS_FAILED)
+    report_diagnostics(every, fmt, strict, f"{len(schemes)} scheme(s) linted: no problems")
 
 
 @main.command()

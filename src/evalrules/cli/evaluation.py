@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ..errors import SchemeError, UsageError
+from ..errors import UsageError
 from .app import (
     EXIT_TESTS_FAILED,
     EXTENSIONS,
@@ -25,6 +25,7 @@ from .app import (
     handle_errors,
     main,
     output_option,
+    report_diagnostics,
     scheme_argument,
 )
 
@@ -44,23 +45,12 @@ if TYPE_CHECKING:
 def check(schemes: Sequence[Path], fmt: str, strict: bool) -> None:
     """Check schemes and report every problem with file:line:column and a hint."""
     from .. import api
-    from ..render import jsonout
-    from ..render.text import format_diagnostics
 
     every = []
     for path in schemes:
         _, problems = api.check(path)
         every.extend(problems)
-    if fmt == "json":
-        click.echo(jsonout.dumps(jsonout.diagnostics(every)))
-    elif every:
-        click.echo(format_diagnostics(every), err=True)
-    else:
-        click.echo(f"{len(schemes)} scheme(s) checked: no problems")
-    if any(d.is_error for d in every):
-        sys.exit(SchemeError.exit_code)
-    if strict and every:
-        sys.exit(EXIT_TESTS_FAILED)
+    report_diagnostics(every, fmt, strict, f"{len(schemes)} scheme(s) checked: no problems")
 
 
 @main.command()
