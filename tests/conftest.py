@@ -19,6 +19,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                      help="Rewrite expected files under tests/cases/ from current output.")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "lang(name): run the test in this language (zh_CN unless "
+                            "marked), set through the locale as a user would")
+
+
+@pytest.fixture(autouse=True)
+def _language(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test runs in a known language, whatever the machine's locale."""
+    marker = request.node.get_closest_marker("lang")
+    lang = marker.args[0] if marker else "zh_CN"
+    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("LANG", f"{lang}.UTF-8")
+    return str(lang)
+
+
 @pytest.fixture
 def update_goldens(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-goldens"))

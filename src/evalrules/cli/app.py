@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from .. import i18n
 from ..errors import EvalrulesError, FactsError, SchemeError, UsageError
+from ..i18n import N_, _
 
 if TYPE_CHECKING:
     from ..api import CompiledScheme
@@ -130,10 +132,98 @@ output_option = click.option("-o", "--output", type=click.Path(dir_okay=False, p
                              help="Write to this file (atomically) instead of standard output.")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _route_click_messages() -> None:
+    """click marks its own messages (usage lines, "Error: ...") for gettext's default domain;
+    send them to evalrules' click catalog so that they follow `--lang` too."""
+    import importlib
+
+    for name in ("core", "decorators", "exceptions", "formatting", "parser", "termui", "types",
+                 "utils", "shell_completion"):
+        try:
+            module = importlib.import_module(f"click.{name}")
+        except ImportError:  # pragma: no cover - a click without that module
+            continue
+        if callable(getattr(module, "_", None)):
+            module._ = i18n.click_gettext  # type: ignore[attr-defined]
+        if callable(getattr(module, "ngettext", None)):
+            module.ngettext = i18n.click_ngettext  # type: ignore[attr-defined]
+
+
+_route_click_messages()
+
+
+class _TranslatedHelp:
+    """Help text is kept in English (the msgid) and translated each time it is shown."""
+
+    _help: str | None = None
+    _short_help: str | None = None
+
+    @property
+    def help(self) -> str | None:
+        return _(self._help) if self._help else self._help
+
+    @help.setter
+    def help(self, value: str | None) -> None:
+        self._help = value
+
+    @property
+    def short_help(self) -> str | None:
+        return _(self._short_help) if self._short_help else self._short_help
+
+    @short_help.setter
+    def short_help(self, value: str | None) -> None:
+        self._short_help = value
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        options = [(p, p.help) for p in self.get_params(ctx)  # type: ignore[attr-defined]
+                   if isinstance(p, click.Option) and p.help]
+        try:
+            for param, text in options:
+                param.help = _(text)
+            super().format_options(ctx, formatter)  # type: ignore[misc]
+        finally:
+            for param, text in options:
+                param.help = text
+
+
+class Command(_TranslatedHelp, click.Command):
+    pass
+
+
+class Group(_TranslatedHelp, click.Group):
+    command_class = Command
+
+    def main(self, args: Sequence[str] | None = None, *pargs: Any, **kwargs: Any) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        # Chosen before parsing, so that `--help` and click's own errors follow `--lang` too.
+        with i18n.language(_requested_language(argv)):
+            return super().main(argv, *pargs, **kwargs)
+
+
+def _requested_language(argv: Sequence[str]) -> str:
+    for index, arg in enumerate(argv):
+        if arg == "--":
+            break
+        value = None
+        if arg == "--lang" and index + 1 < len(argv):
+            value = argv[index + 1]
+        elif arg.startswith("--lang="):
+            value = arg.partition("=")[2]
+        if value is not None and i18n.normalize(value) is not None:
+            return i18n.normalize(value) or i18n.DEFAULT_LANGUAGE
+    return i18n.environment_language()
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]},
+             help=N_("evalrules: evaluation schemes as declarative YAML, every point "
+                     "explained."))
+@click.option("--lang", type=click.Choice(["zh_CN", "en_US", "zh", "en"]),
+              expose_value=False,
+              help=N_("Language of messages, help and reports: zh_CN (Chinese) or en_US "
+                      "(English). Default: the locale (LANG), Chinese when it names none."))
 @click.version_option(package_name="evalrules")
 def main() -> None:
-    """evalrules: evaluation schemes as declarative YAML, every point explained."""
+    pass
 
 
 
