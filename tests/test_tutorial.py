@@ -1,4 +1,4 @@
-"""The tutorials and how-tos are run as written: every file they write, every command and its output.
+"""The tutorials, how-tos and auditing pages run as written: every file, command and output.
 
 A page marks its runnable blocks with an HTML comment on the line before the fence:
 
@@ -7,8 +7,10 @@ A page marks its runnable blocks with an HTML comment on the line before the fen
 - `<!-- step: insert NAME after "TEXT" -->` inserts the block after the first line of NAME that
   starts with TEXT;
 - `<!-- step: replace NAME "OLD" "NEW" -->` (no block) replaces OLD by NEW in NAME, once;
+- `<!-- step: copy PATH NAME -->` (no block) copies the repository's file PATH to NAME;
+- `<!-- step: doctest -->` runs the block's `>>>` examples (Python) in the working directory;
 - `<!-- step: run -->` or `<!-- step: run exit=N -->` runs the block's `$ evalrules ...` command
-  and compares what it prints (standard output and error, in order) with the lines below it.
+  (or a shell command such as `sha256sum`) and compares what it prints (standard output and error, in order) with the lines below it.
   A line that is only "…" stands for any number of lines (at most one per block).
 
 English pages run in en_US, the Chinese ones in zh_CN, set through the locale as a user would.
@@ -18,8 +20,11 @@ output (keeping an elision where it was), so that the pages follow the messages 
 
 from __future__ import annotations
 
+import doctest
 import re
 import shlex
+import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +39,8 @@ DOCS = ROOT / "docs"
 PAGES = {
     "tutorial.md": "en_US",
     "zh/tutorial.md": "zh_CN",
+    "auditing.md": "en_US",
+    "zh/auditing.md": "zh_CN",
     **{f"howto/{p.name}": "en_US" for p in sorted((DOCS / "howto").glob("*.md"))
        if p.name != "index.md"},
 }
@@ -91,6 +98,7 @@ def run_page(page: str, lang: str, workdir: Path, update: bool) -> str:
     pieces: list[str] = []
     done = 0
     ran = 0
+    globs: dict[str, object] = {}
     for step in steps(text):
         where = f"{page}:{text.count(chr(10), 0, step.start) + 1}"
         if step.action in ("file", "append", "insert"):
@@ -114,18 +122,36 @@ def run_page(page: str, lang: str, workdir: Path, update: bool) -> str:
             content = path.read_text("utf-8")
             assert old in content, f"{where}: {old!r} is not in {step.args[0]}"
             path.write_text(content.replace(old, new, 1), "utf-8")
+        elif step.action == "copy":
+            shutil.copyfile(ROOT / step.args[0], workdir / step.args[1])
+        elif step.action == "doctest":
+            assert step.body is not None, f"{where}: `doctest` needs a code block"
+            test = doctest.DocTestParser().get_doctest(step.body, globs, where, page, 0)
+            runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+            report: list[str] = []
+            runner.run(test, out=report.append, clear_globs=False)
+            globs.update(test.globs)  # later examples of the page go on from these
+            assert runner.failures == 0, f"{where}: the Python example fails\n" + "".join(report)
         elif step.action == "run":
             assert step.body is not None, f"{where}: `run` needs a code block"
             command, *expected = step.body.rstrip("\n").split("\n")
-            assert command.startswith("$ evalrules "), f"{where}: not an evalrules command"
+            assert command.startswith("$ "), f"{where}: a command starts with `$ `"
             status = dict(a.split("=", 1) for a in step.args).get("exit", "0")
-            result = CliRunner(env=_env(lang)).invoke(main, shlex.split(command[12:]))
-            actual = [line.rstrip() for line in result.output.rstrip("\n").split("\n")]
-            if result.output == "":
+            if command.startswith("$ evalrules "):
+                result = CliRunner(env=_env(lang)).invoke(main, shlex.split(command[12:]))
+                output, code = result.output, result.exit_code
+                detail = repr(result.exception)
+            else:
+                if shutil.which(command.split()[1]) is None:
+                    pytest.skip(f"{command.split()[1]} is not installed")
+                done_ = subprocess.run(command[2:], shell=True, capture_output=True, text=True,
+                                       cwd=workdir, check=False)
+                output, code, detail = done_.stdout + done_.stderr, done_.returncode, ""
+            actual = [line.rstrip() for line in output.rstrip("\n").split("\n")]
+            if output == "":
                 actual = []
-            assert result.exit_code == int(status), (
-                f"{where}: `{command[2:]}` exited {result.exit_code}, not {status}\n"
-                f"{result.output}{result.exception!r}")
+            assert code == int(status), (
+                f"{where}: `{command[2:]}` exited {code}, not {status}\n{output}{detail}")
             if update:
                 pieces += [text[done:step.start], command, "\n",
                            *(line + "\n" for line in _regenerated(expected, actual))]
