@@ -7,7 +7,6 @@ import doctest
 import importlib.util
 import json
 import re
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
