@@ -188,8 +188,8 @@ def _test_problems(model: Scheme) -> list[Diagnostic]:
     for test in model.tests:
         if not test.category or model.category(test.category) is None:
             continue  # reported already
-        _, problems = facts_for_test(model, test.name, test.category, test.facts,
-                                     test.facts_location)
+        _subject, problems = facts_for_test(model, test.name, test.category, test.facts,
+                                          test.facts_location)
         out += [dg.make("bad-test", _("test `{test}` cannot run: {problem}").format(
             test=test.name, problem=p.message), p.location, p.hint) for p in problems]
     return out

@@ -36,7 +36,8 @@ from typing import Any
 
 from . import diagnostics as dg
 from .diagnostics import Diagnostic, Location, Path
-from .facts import REASON_LABEL, FactsCheck, FactsFile, Subject, UnitChecker, listing
+from .facts import REASON_LABEL as REASON_LABEL  # re-exported: the reason column's header
+from .facts import FactsCheck, FactsFile, Subject, UnitChecker, listing
 from .i18n import N_, _
 from .limits import DEFAULT_LIMITS, Limits, effective, number_problem
 from .model import Fact, Field, Scheme
