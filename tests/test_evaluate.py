@@ -401,6 +401,7 @@ def test_list_facts_aggregate_with_filters_using_outer_names() -> None:
     assert run(scheme, {}).total == 10
 
 
+@pytest.mark.lang("en_US")
 def test_unknown_field_in_a_record_is_reported() -> None:
     scheme = build(LISTS)
     with pytest.raises(evalrules.FactsError) as info:

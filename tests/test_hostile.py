@@ -252,10 +252,19 @@ def _finish(case: Case, out: Path, outcome: Outcome) -> Outcome:
     return outcome
 
 
+def _english(env: dict[str, str]) -> dict[str, str]:
+    """The corpus runs in English, whatever the machine's locale: cases.yaml quotes English
+    messages."""
+    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        env.pop(variable, None)
+    env["LANG"] = "en_US.UTF-8"
+    return env
+
+
 def run_fresh(case: Case, work: Path) -> Outcome:
     """`python -m evalrules.cli ...` from scratch, in a limited subprocess."""
     out = _prepare(case, work)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EVALRULES_")}
+    env = _english({k: v for k, v in os.environ.items() if not k.startswith("EVALRULES_")})
     env.update(case.env)
     env["PYTHONPATH"] = SRC + os.pathsep + env.get("PYTHONPATH", "")
     env["COLUMNS"] = "200"
@@ -283,7 +292,7 @@ def run_forked(cases: list[Case], work: Path, jobs: int) -> dict[str, Outcome]:
             "id": case.id, "args": _args(case), "cwd": str(work), "env": case.env,
             "output": str(out / "output.txt"), "cpu": CPU_SECONDS, "memory": MEMORY_BYTES,
             "wall": WALL_SECONDS}))
-    env = dict(os.environ)
+    env = _english(dict(os.environ))
     env["PYTHONPATH"] = SRC + os.pathsep + env.get("PYTHONPATH", "")
     env["COLUMNS"] = "200"
     done = subprocess.run([sys.executable, str(HOSTILE / "runner.py"), str(jobs)],
@@ -706,6 +715,7 @@ def test_no_reference_is_ever_fetched() -> None:
         registry.resolver().lookup("http://127.0.0.1:9/evil.json")
 
 
+@pytest.mark.lang("en_US")
 def test_zip_members_are_checked_before_anything_is_inflated(tmp_path: Path) -> None:
     from evalrules.workbook import WorkbookError, WorkbookLimitError, check_archive
 
@@ -825,6 +835,7 @@ def test_sandbox_stops_a_worker_over_its_cpu_time(tmp_path: Path) -> None:
     assert time.perf_counter() - start < 30
 
 
+@pytest.mark.lang("en_US")
 def test_sandbox_stops_a_worker_over_its_memory() -> None:
     from evalrules.sandbox import WorkerLimitError, evaluate_in_worker
 

@@ -90,6 +90,7 @@ def test_streaming_csv_in_and_out_with_every_points_column(small: Any, tmp_path:
         assert cells[header.index("c001")] == format(expected[cells[0]].points["c001"], "f")
 
 
+@pytest.mark.lang("en_US")
 def test_streaming_refuses_bad_facts_and_leaves_the_old_output(small: Any, tmp_path: Path) -> None:
     """A unit with a wrong value stops the run with every problem; nothing is replaced; with
     skip_invalid the others are written."""

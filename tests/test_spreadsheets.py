@@ -128,6 +128,7 @@ def _broken(filled: Path, tmp_path: Path, edits: dict[tuple[int, str], Any]) -> 
     return out
 
 
+@pytest.mark.lang("en_US")
 def test_every_bad_cell_is_reported_at_once_with_sheet_row_column_unit_and_fact(
         filled: Path, tmp_path: Path) -> None:
     path = _broken(filled, tmp_path, {
@@ -173,6 +174,7 @@ def test_skip_invalid_evaluates_the_valid_units_and_lists_the_others(
     assert [row[0].value for row in book["未评价"].iter_rows(min_row=2)] == ["B03", "B05"]
 
 
+@pytest.mark.lang("en_US")
 def test_file_level_problems_block_even_with_skip_invalid(filled: Path, tmp_path: Path) -> None:
     book = openpyxl.load_workbook(filled)
     sheet = book["单位"]
@@ -190,6 +192,7 @@ def test_file_level_problems_block_even_with_skip_invalid(filled: Path, tmp_path
     assert "[草稿]: D502 unknown-fact: sheet '草稿' is neither" in err
 
 
+@pytest.mark.lang("en_US")
 def test_a_missing_required_column_is_reported_once(filled: Path, tmp_path: Path) -> None:
     book = openpyxl.load_workbook(filled)
     sheet = book["单位"]
@@ -264,6 +267,7 @@ def test_results_workbook_sheets_numbers_frozen_headers(filled: Path, tmp_path: 
     assert about["方案哈希"] == scheme.hash and about["事实哈希"].startswith("sha256:")
 
 
+@pytest.mark.lang("en_US")
 def test_csv_facts_with_labels_and_a_records_file_beside_it(
         filled: Path, tmp_path: Path, scheme: evalrules.CompiledScheme) -> None:
     """CSV as Excel saves it: labels for headers, 是/否, dates like 2024/3/31, GBK text."""
@@ -379,6 +383,7 @@ def test_cell_coercion(fact: Fact, value: Any, fmt: str, expected: Any) -> None:
         expected)), got
 
 
+@pytest.mark.lang("en_US")
 def test_a_damaged_workbook_is_a_diagnostic_not_a_traceback(tmp_path: Path) -> None:
     path = tmp_path / "facts.xlsx"
     path.write_bytes(b"PK\x03\x04 not really a workbook")
@@ -435,6 +440,7 @@ def test_progress_bar_on_a_terminal(tmp_path: Path) -> None:
     assert "evaluating" in text and "25/25" in text and out.exists()
 
 
+@pytest.mark.lang("en_US")
 def test_instructions_sheet_names_the_period_and_guards_the_scheme(
         filled: Path, tmp_path: Path) -> None:
     book = openpyxl.load_workbook(filled)

@@ -118,6 +118,7 @@ def test_two_runs_at_the_same_time_both_land_whole(tmp_path: Path) -> None:
         assert store._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
+@pytest.mark.lang("en_US")
 def test_a_file_that_is_not_a_store_is_a_clear_error(tmp_path: Path) -> None:
     bad = tmp_path / "x.db"
     bad.write_bytes(b"not a database at all" * 100)

@@ -16,6 +16,7 @@ from .diagnostics import Diagnostic, Location
 from .errors import SchemeError
 from .evaluate import Evaluator, Result, Scores
 from .facts import FactsFile, Subject, read_facts, subject_from_mapping
+from .i18n import _
 from .limits import DEFAULT_LIMITS, Limits
 from .model import Scheme, build_scheme
 from .numeric import CONTEXT, ZERO
@@ -119,15 +120,17 @@ def _source(source: str | Path) -> tuple[str, str, bytes]:
         try:
             data = path.read_bytes()
         except OSError as exc:
-            raise SchemeError([dg.make("unreadable-file", f"cannot read the scheme: "
-                                       f"{exc.strerror or exc}", Location(str(path)),
-                                       "check the path")]) from None
+            raise SchemeError([dg.make("unreadable-file",
+                                       _("cannot read the scheme: {reason}").format(
+                                           reason=exc.strerror or exc), Location(str(path)),
+                                       _("check the path"))]) from None
         try:
             return data.decode("utf-8-sig"), str(path), data
         except UnicodeDecodeError as exc:
-            raise SchemeError([dg.make("unreadable-file", f"the scheme is not UTF-8 text "
-                                       f"(byte {exc.start})", Location(str(path)),
-                                       "save it as UTF-8")]) from None
+            raise SchemeError([dg.make("unreadable-file",
+                                       _("the scheme is not UTF-8 text (byte {byte})").format(
+                                           byte=exc.start), Location(str(path)),
+                                       _("save it as UTF-8"))]) from None
     return source, "<text>", source.encode("utf-8")
 
 
@@ -185,10 +188,10 @@ def _test_problems(model: Scheme) -> list[Diagnostic]:
     for test in model.tests:
         if not test.category or model.category(test.category) is None:
             continue  # reported already
-        _, problems = facts_for_test(model, test.name, test.category, test.facts,
-                                     test.facts_location)
-        out += [dg.make("bad-test", f"test `{test.name}` cannot run: {p.message}",
-                        p.location, p.hint) for p in problems]
+        _subject, problems = facts_for_test(model, test.name, test.category, test.facts,
+                                          test.facts_location)
+        out += [dg.make("bad-test", _("test `{test}` cannot run: {problem}").format(
+            test=test.name, problem=p.message), p.location, p.hint) for p in problems]
     return out
 
 

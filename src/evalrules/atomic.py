@@ -19,6 +19,7 @@ import threading
 from pathlib import Path
 
 from .errors import OutputError
+from .i18n import _
 
 _PENDING: set[str] = set()
 _LOCK = threading.Lock()
@@ -31,7 +32,8 @@ def write_atomic(path: str | Path, data: bytes) -> None:
     try:
         fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:
-        raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
+        raise OutputError(_("cannot write {file}: {reason}").format(
+            file=target, reason=exc.strerror or exc)) from None
     with _LOCK:
         _PENDING.add(temp)
     try:
@@ -44,7 +46,8 @@ def write_atomic(path: str | Path, data: bytes) -> None:
         _sync_folder(folder)
     except OSError as exc:
         Path(temp).unlink(missing_ok=True)
-        raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
+        raise OutputError(_("cannot write {file}: {reason}").format(
+            file=target, reason=exc.strerror or exc)) from None
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise

@@ -17,6 +17,7 @@ from typing import Any
 
 from .errors import EvalrulesError
 from .evaluate import Result, apply_rating_vetoes, band_level, combine
+from .i18n import ngettext
 from .model import Award, Quota, Ranking, Rollup, Scheme
 from .numeric import CONTEXT, ZERO
 from .periods import Period
@@ -265,11 +266,16 @@ def roll_up(scheme: Scheme, rollup: Rollup, period: Period,
                               tuple(sorted(fired_vetoes)), not no_award, "", notes,
                               str(period)))
     if missing_errors:
-        raise RollupError(
-            f"roll-up `{rollup.id}` of {period} lacks parts for {len(missing_errors)} unit(s): "
-            + "; ".join(missing_errors[:10]) + ("; …" if len(missing_errors) > 10 else "")
-            + " — evaluate and store those periods first, or declare `missing: skip` or "
-            "`missing: zero` in the scheme")
+        raise RollupError(ngettext(
+            "roll-up `{rollup}` of {period} lacks parts for {count} unit: {missing} — evaluate "
+            "and store those periods first, or declare `missing: skip` or `missing: zero` in "
+            "the scheme",
+            "roll-up `{rollup}` of {period} lacks parts for {count} units: {missing} — evaluate "
+            "and store those periods first, or declare `missing: skip` or `missing: zero` in "
+            "the scheme", len(missing_errors)).format(
+                rollup=rollup.id, period=period, count=len(missing_errors),
+                missing="; ".join(missing_errors[:10]) + ("; …" if len(missing_errors) > 10
+                                                          else "")))
     return sorted(out, key=lambda r: r.unit)
 
 

@@ -22,6 +22,7 @@ from typing import Any
 from . import diagnostics as dg
 from .diagnostics import Diagnostic, Location, Path
 from .errors import FactsError
+from .i18n import N_, _, current_language
 from .limits import DEFAULT_LIMITS, Limits, effective
 from .model import Fact, Field, Scheme, check_value_shape
 
@@ -86,27 +87,32 @@ class _Checker:
 
     def value(self, decl: Fact | Field, raw: Any, path: Path, who: str) -> Any:
         """The typed value, or None after reporting a problem."""
-        what = f"{who}: `{decl.id}` ({decl.label})"
+        what = _("{who}: `{fact}` ({label})").format(who=who, fact=decl.id, label=decl.label)
         if decl.type in ("integer", "number") and isinstance(raw, str):
-            self.problem("bad-fact-value", f"{what} must be a number, not the text {raw!r}",
-                         path, "type the number alone, without units" if self.table else
-                         "write the number without quotes or units")
+            self.problem("bad-fact-value",
+                         _("{what} must be a number, not the text {raw!r}").format(
+                             what=what, raw=raw), path,
+                         _("type the number alone, without units") if self.table else
+                         _("write the number without quotes or units"))
             return None
         shape = check_value_shape(decl, raw)
         if shape:
-            self.problem("bad-fact-value", f"{what}: {shape}", path,
-                         _cell_hint(decl) if self.table else _type_hint(decl))
+            self.problem("bad-fact-value", _("{what}: {problem}").format(what=what, problem=shape),
+                         path, _cell_hint(decl) if self.table else _type_hint(decl))
             return None
         if decl.type in ("integer", "number", "discretionary"):
             number = Decimal(raw)
             if not number.is_finite():
-                self.problem("bad-fact-value", f"{what} must be a finite number", path)
+                self.problem("bad-fact-value",
+                             _("{what} must be a finite number").format(what=what), path)
                 return None
             if (decl.min is not None and number < decl.min) or (
                     decl.max is not None and number > decl.max):
-                self.problem("bad-fact-value", f"{what} is {raw}, outside "
-                             f"[{_bound(decl.min)}, {_bound(decl.max)}]", path,
-                             "check the value, or the range declared in the scheme")
+                self.problem("bad-fact-value",
+                             _("{what} is {value}, outside [{low}, {high}]").format(
+                                 what=what, value=raw, low=_bound(decl.min),
+                                 high=_bound(decl.max)), path,
+                             _("check the value, or the range declared in the scheme"))
                 return None
             return number
         if decl.type == "enum":
@@ -115,25 +121,31 @@ class _Checker:
             try:
                 return dt.date.fromisoformat(raw)
             except ValueError:
-                self.problem("bad-fact-value", f"{what} is not a date: {raw!r}", path,
-                             "write dates as YYYY-MM-DD, e.g. \"2024-03-31\"")
+                self.problem("bad-fact-value",
+                             _("{what} is not a date: {raw!r}").format(what=what, raw=raw), path,
+                             _("write dates as YYYY-MM-DD, e.g. \"2024-03-31\""))
                 return None
         return raw
 
     def list_value(self, fact: Fact, raw: Any, path: Path, who: str) -> Any:
         if not isinstance(raw, list):
-            self.problem("bad-fact-value", f"{who}: `{fact.id}` ({fact.label}) must be a list "
-                         "of records", path, "write `- {field: value, ...}` per record")
+            self.problem("bad-fact-value",
+                         _("{who}: `{fact}` ({label}) must be a list of records").format(
+                             who=who, fact=fact.id, label=fact.label), path,
+                         _("write `- {{field: value, ...}}` per record").format())
             return None
         if len(raw) > self.limits.max_list_records:
-            self.problem("bad-fact-value", f"{who}: `{fact.id}` has more than "
-                         f"{self.limits.max_list_records} records", path)
+            self.problem("bad-fact-value",
+                         _("{who}: `{fact}` has more than {most} records").format(
+                             who=who, fact=fact.id, most=self.limits.max_list_records), path)
             return None
         count = Decimal(len(raw))
         if (fact.min is not None and count < fact.min) or (fact.max is not None
                                                            and count > fact.max):
-            self.problem("bad-fact-value", f"{who}: `{fact.id}` has {len(raw)} records, "
-                         f"outside [{_bound(fact.min)}, {_bound(fact.max)}]", path)
+            self.problem("bad-fact-value",
+                         _("{who}: `{fact}` has {count} records, outside [{low}, {high}]").format(
+                             who=who, fact=fact.id, count=len(raw), low=_bound(fact.min),
+                             high=_bound(fact.max)), path)
             return None
         fields = {f.id: f for f in fact.fields}
         records = []
@@ -141,16 +153,20 @@ class _Checker:
         for i, item in enumerate(raw):
             here = (*path, i)
             if not isinstance(item, dict):
-                self.problem("bad-fact-value", f"{who}: record {i + 1} of `{fact.id}` must be "
-                             "a mapping of fields", here, f"fields: {', '.join(fields)}")
+                self.problem("bad-fact-value",
+                             _("{who}: record {number} of `{fact}` must be a mapping of "
+                               "fields").format(who=who, number=i + 1, fact=fact.id), here,
+                             _("fields: {fields}").format(fields=", ".join(fields)))
                 ok = False
                 continue
             record: dict[str, Any] = {}
             for key in item:
                 if key not in fields:
-                    self.problem("unknown-fact", f"{who}: record {i + 1} of `{fact.id}` has "
-                                 f"unknown field `{key}`", (*here, key), _suggest(key, fields),
-                                 key=True)
+                    self.problem("unknown-fact",
+                                 _("{who}: record {number} of `{fact}` has unknown field "
+                                   "`{field}`").format(who=who, number=i + 1, fact=fact.id,
+                                                       field=key),
+                                 (*here, key), _suggest(key, fields), key=True)
                     ok = False
             for f in fact.fields:
                 if f.id in item and item[f.id] is not None:
@@ -160,10 +176,14 @@ class _Checker:
                 elif f.default is not None:
                     record[f.id] = self.value(f, f.default, here, f"{who}, {fact.id}[{i + 1}]")
                 else:
-                    self.problem("missing-fact", f"{who}: record {i + 1} of `{fact.id}` lacks "
-                                 f"field `{f.id}` ({f.label})", (*here, f.id),
-                                 f"fill in the column {f.label} [{f.id}]" if self.table
-                                 else f"add `{f.id}: ...`")
+                    self.problem("missing-fact",
+                                 _("{who}: record {number} of `{fact}` lacks field `{field}` "
+                                   "({label})").format(who=who, number=i + 1, fact=fact.id,
+                                                       field=f.id, label=f.label),
+                                 (*here, f.id),
+                                 _("fill in the column {label} [{field}]").format(
+                                     label=f.label, field=f.id) if self.table
+                                 else _("add `{field}: ...`").format(field=f.id))
                     ok = False
             records.append(MappingProxyType(record))
         return tuple(records) if ok else None
@@ -171,25 +191,28 @@ class _Checker:
     def unit(self, raw: Any, path: Path, seen: dict[str, Location],
              reported: frozenset[str] = frozenset()) -> Subject | None:
         if not isinstance(raw, dict):
-            self.problem("bad-unit", "a unit must be a mapping with id, category and facts",
-                         path, "write `- {id: B01, category: production, facts: {...}}`")
+            self.problem("bad-unit", _("a unit must be a mapping with id, category and facts"),
+                         path, _("write `- {{id: B01, category: production, facts: "
+                                 "{{...}}}}`").format())
             return None
         for key in raw:
             if key not in UNIT_KEYS:
-                self.problem("bad-unit", f"unknown key `{key}` in a unit", (*path, key),
-                             _suggest(key, UNIT_KEYS) or "a unit has id, name, category, facts",
-                             key=True)
+                self.problem("bad-unit", _("unknown key `{key}` in a unit").format(key=key),
+                             (*path, key), _suggest(key, UNIT_KEYS) or
+                             _("a unit has id, name, category, facts"), key=True)
         unit_id = raw.get("id")
         if isinstance(unit_id, int) and not isinstance(unit_id, bool):
             unit_id = str(unit_id)
         if not isinstance(unit_id, str) or not unit_id:
-            self.problem("bad-unit", "a unit lacks its `id`", path, "add `id: ...`")
+            self.problem("bad-unit", _("a unit lacks its `id`"), path, _("add `id: ...`"))
             return None
         if unit_id in seen:
-            self.problem("duplicate-unit", f"unit `{unit_id}` appears twice (first at line "
-                         f"{seen[unit_id].line})", (*path, "id"), "give each unit its own id")
+            self.problem("duplicate-unit",
+                         _("unit `{unit}` appears twice (first at line {line})").format(
+                             unit=unit_id, line=seen[unit_id].line), (*path, "id"),
+                         _("give each unit its own id"))
         seen.setdefault(unit_id, self.locate((*path, "id")))
-        who = f"unit {unit_id}"
+        who = _("unit {unit}").format(unit=unit_id)
         category = raw.get("category")
         categories = [c.id for c in self.scheme.categories]
         if not isinstance(category, str) or category not in categories:
@@ -197,14 +220,18 @@ class _Checker:
             if isinstance(category, str) and category in by_label:
                 category = by_label[category]
             else:
-                self.problem("unknown-unit-category", f"{who}: unknown category {category!r}",
+                self.problem("unknown-unit-category",
+                             _("{who}: unknown category {category!r}").format(
+                                 who=who, category=category),
                              (*path, "category"), _suggest(str(category), categories) or
-                             f"categories: {', '.join(categories)}")
+                             _("categories: {categories}").format(
+                                 categories=", ".join(categories)))
                 return None
         facts = raw.get("facts", {})
         if not isinstance(facts, dict):
-            self.problem("bad-unit", f"{who}: `facts` must be a mapping of fact ids to values",
-                         (*path, "facts"))
+            self.problem("bad-unit",
+                         _("{who}: `facts` must be a mapping of fact ids to values").format(
+                             who=who), (*path, "facts"))
             return None
         return self.subject(unit_id, str(raw.get("name") or ""), category, facts,
                             (*path, "facts"), self.locate(path), reported)
@@ -218,7 +245,7 @@ class _Checker:
         cell holding a formula, a missing column): they are neither read nor reported again,
         and the unit fails.
         """
-        who = f"unit {unit_id}"
+        who = _("unit {unit}").format(unit=unit_id)
         before = len(self.problems)
         values: dict[str, Any] = {}
         reasons: dict[str, str] = {}
@@ -226,9 +253,10 @@ class _Checker:
         for key, raw in facts.items():
             decl = self.facts.get(key) or self.by_label.get(key)
             if decl is None:
-                self.problem("unknown-fact", f"{who}: unknown fact `{key}`", (*path, key),
-                             _suggest(key, self.facts) or "remove it, or declare it in the "
-                             "scheme", key=True)
+                self.problem("unknown-fact",
+                             _("{who}: unknown fact `{fact}`").format(who=who, fact=key),
+                             (*path, key), _suggest(key, self.facts) or
+                             _("remove it, or declare it in the scheme"), key=True)
                 continue
             supplied[decl.id] = (raw, (*path, key))
         for fact in self.scheme.facts:
@@ -240,11 +268,14 @@ class _Checker:
                     values[fact.id] = (tuple() if fact.is_list and default in (None, [])
                                        else self.typed(fact, default, path, who, reasons))
                 elif fact.required:
-                    self.problem("missing-fact", f"{who}: required fact `{fact.id}` "
-                                 f"({fact.label}) is missing", (*path, fact.id),
-                                 f"fill in the column {fact.label} [{fact.id}]; an empty cell "
-                                 "is never taken as 0" if self.table else
-                                 f"add `{fact.id}: ...`; a missing value is never taken as 0")
+                    self.problem("missing-fact",
+                                 _("{who}: required fact `{fact}` ({label}) is missing").format(
+                                     who=who, fact=fact.id, label=fact.label), (*path, fact.id),
+                                 _("fill in the column {label} [{fact}]; an empty cell is never "
+                                   "taken as 0").format(label=fact.label, fact=fact.id)
+                                 if self.table else
+                                 _("add `{fact}: ...`; a missing value is never taken as "
+                                   "0").format(fact=fact.id))
                 continue
             raw, here = supplied[fact.id]
             values[fact.id] = self.typed(fact, raw, here, who, reasons)
@@ -261,20 +292,27 @@ class _Checker:
             if isinstance(raw, dict):
                 extra = [k for k in raw if k not in ("value", "reason")]
                 if extra:
-                    self.problem("bad-fact-value", f"{who}: `{fact.id}` takes `value` and "
-                                 f"`reason`, not `{extra[0]}`", (*path, extra[0]), key=True)
+                    self.problem("bad-fact-value",
+                                 _("{who}: `{fact}` takes `value` and `reason`, not "
+                                   "`{key}`").format(who=who, fact=fact.id, key=extra[0]),
+                                 (*path, extra[0]), key=True)
                 given = raw.get("reason")
                 reason = given if isinstance(given, str) else ""
                 raw = raw.get("value")
                 path = (*path, "value")
             value = self.value(fact, raw, path, who)
             if value is not None and value != 0 and not reason.strip():
-                self.problem("missing-reason", f"{who}: `{fact.id}` ({fact.label}) is {raw} "
-                             "without a justification", path,
-                             f"fill in the column {fact.label} 理由 [{fact.id}.reason]: a "
-                             "discretionary deduction must say why" if self.table else
-                             f"write `{fact.id}: {{value: {raw}, reason: \"…\"}}`: a "
-                             "discretionary deduction must say why")
+                self.problem("missing-reason",
+                             _("{who}: `{fact}` ({label}) is {value} without a "
+                               "justification").format(who=who, fact=fact.id, label=fact.label,
+                                                       value=raw), path,
+                             _("fill in the column {column} [{fact}.reason]: a discretionary "
+                               "deduction must say why").format(
+                                 column=fact.label + REASON_LABEL, fact=fact.id)
+                             if self.table else
+                             _("write `{fact}: {{value: {value}, reason: \"…\"}}`: a "
+                               "discretionary deduction must say why").format(
+                                 fact=fact.id, value=raw))
             if reason.strip():
                 reasons[fact.id] = reason.strip()
             return value
@@ -285,32 +323,48 @@ def _bound(value: Decimal | None) -> str:
     return "…" if value is None else str(value)
 
 
+# The column of a discretionary fact's reason is headed by the fact's label and this word (it is
+# also what the spreadsheet reader accepts, in every language).
+REASON_LABEL = " 理由"
+
+_TYPE_HINTS = {
+    "integer": N_("write a whole number"), "number": N_("write a number"),
+    "discretionary": N_("write `{{value: N, reason: \"…\"}}`"),
+    "boolean": N_("write true or false"), "date": N_("write a date as \"YYYY-MM-DD\""),
+    "enum": N_("use one of the declared values"), "text": N_("write text"),
+}
+_CELL_HINTS = {
+    "integer": N_("type a whole number"), "number": N_("type a number"),
+    "discretionary": N_("type a number, and its reason in the column beside it"),
+    "boolean": N_("type 是 or 否 (true or false)"), "date": N_("type a date, e.g. 2024-03-31"),
+    "text": N_("type text"),
+}
+
+
 def _type_hint(decl: Fact | Field) -> str:
-    return {
-        "integer": "write a whole number", "number": "write a number",
-        "discretionary": "write `{value: N, reason: \"…\"}`",
-        "boolean": "write true or false", "date": "write a date as \"YYYY-MM-DD\"",
-        "enum": "use one of the declared values", "text": "write text",
-    }.get(decl.type, "")
+    hint = _TYPE_HINTS.get(decl.type)
+    return _(hint).format() if hint else ""
 
 
 def _cell_hint(decl: Fact | Field) -> str:
     if decl.type == "enum":
-        return "choose from the drop-down list: " + "、".join(
-            f"{label} ({value})" if label != value else value for value, label in decl.values)
-    return {
-        "integer": "type a whole number", "number": "type a number",
-        "discretionary": "type a number, and its reason in the column beside it",
-        "boolean": "type 是 or 否", "date": "type a date, e.g. 2024-03-31",
-        "text": "type text",
-    }.get(decl.type, "")
+        return _("choose from the drop-down list: {values}").format(values=listing(
+            _("{label} ({value})").format(label=label, value=value) if label != value
+            else value for value, label in decl.values))
+    hint = _CELL_HINTS.get(decl.type)
+    return _(hint) if hint else ""
+
+
+def listing(items: Any) -> str:
+    """Items joined as a list is written in the current language: 甲、乙 or a, b."""
+    return ("、" if current_language() == "zh_CN" else ", ").join(items)
 
 
 def _suggest(word: str, options: Any) -> str:
     import difflib
 
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f"did you mean `{close[0]}`?" if close else ""
+    return _("did you mean `{name}`?").format(name=close[0]) if close else ""
 
 
 def subject_from_mapping(scheme: Scheme, unit: Mapping[str, Any]) -> Subject:
@@ -405,8 +459,8 @@ def check_facts_file(scheme: Scheme, path: str | FilePath, limits: Limits = DEFA
     try:
         data = FilePath(path).read_bytes()
     except OSError as exc:
-        problem = dg.make("bad-facts-file", f"cannot read the facts file: "
-                          f"{exc.strerror or exc}", Location(name), "check the path")
+        problem = dg.make("bad-facts-file", _("cannot read the facts file: {reason}").format(
+            reason=exc.strerror or exc), Location(name), _("check the path"))
         return FactsCheck(FactsFile((), name, ""), (problem,), (), True)
     return check_facts_data(scheme, data, name, limits)
 
@@ -437,14 +491,15 @@ def check_facts_data(scheme: Scheme, data: bytes, name: str = "<facts>",
             list(problems))), (), True)
 
     if len(data) > limits.facts_bytes:
-        return unusable([dg.make("too-large", f"the facts file is larger than "
-                                 f"{limits.facts_bytes} bytes", Location(name),
-                                 "split it, or raise Limits.facts_bytes")])
+        return unusable([dg.make("too-large", _("the facts file is larger than {most} "
+                                                "bytes").format(most=limits.facts_bytes),
+                                 Location(name), _("split it, or raise Limits.facts_bytes"))])
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        return unusable([dg.make("bad-facts-file", f"the file is not UTF-8 text (byte "
-                                 f"{exc.start})", Location(name), "save it as UTF-8")])
+        return unusable([dg.make("bad-facts-file", _("the file is not UTF-8 text (byte "
+                                                    "{byte})").format(byte=exc.start),
+                                 Location(name), _("save it as UTF-8"))])
     doc, problems = load_yaml(text, name, limits, max_bytes=limits.facts_bytes)
     if doc is None or any(p.is_error for p in problems):
         return unusable(problems)
@@ -453,23 +508,25 @@ def check_facts_data(scheme: Scheme, data: bytes, name: str = "<facts>",
     if isinstance(raw, dict):
         extra = [k for k in raw if k not in ("units", "scheme", "period")]
         if extra:
-            problems.append(dg.make("bad-facts-file", f"unknown key `{extra[0]}` at the top of "
-                                    "the facts file", doc.locate((extra[0],), key=True),
-                                    "the top level holds `units`, and optionally `scheme` and "
-                                    "`period`"))
+            problems.append(dg.make("bad-facts-file", _("unknown key `{key}` at the top of the "
+                                                      "facts file").format(key=extra[0]),
+                                    doc.locate((extra[0],), key=True),
+                                    _("the top level holds `units`, and optionally `scheme` and "
+                                      "`period`")))
         if isinstance(raw.get("scheme"), str) and raw["scheme"] != scheme.id:
-            problems.append(dg.make("bad-facts-file", f"these facts are for scheme "
-                                    f"`{raw['scheme']}`, not `{scheme.id}`",
-                                    doc.locate(("scheme",)), "pass the matching scheme"))
+            problems.append(dg.make("bad-facts-file", _("these facts are for scheme `{given}`, "
+                                                      "not `{scheme}`").format(
+                                                          given=raw["scheme"], scheme=scheme.id),
+                                    doc.locate(("scheme",)), _("pass the matching scheme")))
         period = str(raw.get("period") or "")
         units_raw = raw.get("units")
         base: Path = ("units",)
     else:
         units_raw, base = raw, ()
     if not isinstance(units_raw, list):
-        problems.append(dg.make("bad-facts-file", "the facts file holds no list of units",
-                                doc.locate(base), "write `units:` followed by one `- id: ...` "
-                                "per unit"))
+        problems.append(dg.make("bad-facts-file", _("the facts file holds no list of units"),
+                                doc.locate(base), _("write `units:` followed by one `- id: ...` "
+                                                    "per unit")))
         return unusable(problems)
     blocking = bool(problems)
     checker = _Checker(scheme, doc.locate, limits)

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from .facts import Subject
+from .i18n import _
 from .model import Fact, Field, Scheme
 
 DEFAULT_UNITS = 359  # the group in seed 001 has 359 branches
@@ -108,7 +109,7 @@ def generate(scheme: Scheme, examples: Sequence[Subject], units: int = DEFAULT_U
              seed: int = DEFAULT_SEED) -> list[dict[str, Any]]:
     """`units` unit records (id, name, category, facts) varied from `examples`."""
     if not examples:
-        raise ValueError("at least one example unit is needed")
+        raise ValueError(_("at least one example unit is needed"))
     rng = random.Random(seed)
     templates: dict[str, list[Subject]] = {}
     for example in examples:

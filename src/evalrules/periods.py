@@ -10,11 +10,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .i18n import N_, _
+
 KINDS = ("month", "quarter", "half", "year")
 _MONTHS_IN = {"month": 1, "quarter": 3, "half": 6, "year": 12}
 _PATTERN = re.compile(r"(?P<year>\d{4})(?:-(?:(?P<month>0[1-9]|1[0-2])|Q(?P<quarter>[1-4])"
                       r"|H(?P<half>[12])))?")
 LABELS = {"month": "月度", "quarter": "季度", "half": "半年", "year": "年度"}
+# The kinds as adjectives in messages (in Chinese the labels above).
+_KIND_WORDS = {"month": N_("monthly"), "quarter": N_("quarterly"), "half": N_("half-yearly"),
+               "year": N_("yearly")}
 
 
 class PeriodError(ValueError):
@@ -33,8 +38,9 @@ class Period:
     def parse(cls, text: str) -> Period:
         match = _PATTERN.fullmatch(text.strip())
         if match is None:
-            raise PeriodError(f"{text!r} is not a period: write 2024-03 (month), 2024-Q1 "
-                              "(quarter), 2024-H1 (half-year) or 2024 (year)")
+            raise PeriodError(_("{text!r} is not a period: write 2024-03 (month), 2024-Q1 "
+                                "(quarter), 2024-H1 (half-year) or 2024 (year)").format(
+                                  text=text))
         year = int(match["year"])
         if match["month"]:
             return cls(year, int(match["month"]), "month")
@@ -70,7 +76,8 @@ class Period:
         """The periods of `kind` this period is made of, in order (2024-Q1 → three months)."""
         size = _MONTHS_IN[kind]
         if size > self.months or self.months % size:
-            raise PeriodError(f"a {self.kind} is not made of {kind}s")
+            raise PeriodError(_("a {kind} period is not made of {part} periods").format(
+                kind=_(_KIND_WORDS[self.kind]), part=_(_KIND_WORDS[kind])))
         return tuple(_from_index(self.index + i * size, kind)
                      for i in range(self.months // size))
 
@@ -78,7 +85,8 @@ class Period:
         """The period of `kind` that contains this one (2024-02 → 2024-Q1)."""
         size = _MONTHS_IN[kind]
         if size < self.months:
-            raise PeriodError(f"a {kind} cannot contain a {self.kind}")
+            raise PeriodError(_("a {kind} period cannot contain a {part} period").format(
+                kind=_(_KIND_WORDS[kind]), part=_(_KIND_WORDS[self.kind])))
         start = (self.index // size) * size
         return _from_index(start, kind)
 

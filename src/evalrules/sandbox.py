@@ -36,6 +36,7 @@ from typing import Any
 
 from .diagnostics import Diagnostic, Location, Severity
 from .errors import EvalrulesError, EvaluationError, FactsError, OutputError, SchemeError
+from .i18n import _, current_language, set_language
 from .limits import SERVICE_LIMITS, Limits
 
 DEFAULT_CPU_SECONDS = 20.0
@@ -87,7 +88,7 @@ def evaluate_in_worker(scheme: str | Path, facts: str | Path | bytes, *,
         "facts": base64.b64encode(facts_data).decode("ascii"),
         "facts_name": _safe_name(facts_name, "facts.yaml"),
         "limits": dataclasses.asdict(limits), "cpu_seconds": cpu_seconds,
-        "memory_bytes": memory_bytes,
+        "memory_bytes": memory_bytes, "lang": current_language(),
     }
     wall = timeout if timeout is not None else 2 * cpu_seconds + 5
     try:
@@ -95,10 +96,11 @@ def evaluate_in_worker(scheme: str | Path, facts: str | Path | bytes, *,
                               capture_output=True, timeout=wall, env=_worker_env(),
                               check=False)
     except subprocess.TimeoutExpired:
-        raise WorkerLimitError(f"the evaluation took longer than {wall:g} s and was "
-                               "stopped") from None
+        raise WorkerLimitError(_("the evaluation took longer than {seconds} s and was "
+                                 "stopped").format(seconds=f"{wall:g}")) from None
     except OSError as exc:
-        raise OutputError(f"cannot start the evaluation worker: {exc.strerror or exc}") from None
+        raise OutputError(_("cannot start the evaluation worker: {reason}").format(
+            reason=exc.strerror or exc)) from None
     return _answer(done, cpu_seconds, memory_bytes)
 
 
@@ -108,13 +110,16 @@ def _read_bounded(path: Path, most: int, what: str) -> bytes:
         data = b"" if size > most else path.read_bytes()
     except OSError as exc:
         code = "unreadable-file" if what == "scheme" else "bad-facts-file"
-        diagnostic = _diagnostic(code, f"cannot read the {what}: {exc.strerror or exc}",
+        message = (_("cannot read the scheme: {reason}") if what == "scheme"
+                   else _("cannot read the facts: {reason}"))
+        diagnostic = _diagnostic(code, message.format(reason=exc.strerror or exc),
                                  Location(str(path)))
         raise (SchemeError if what == "scheme" else FactsError)([diagnostic]) from None
     if size > most:
         code = "too-large" if what == "scheme" else "facts-too-large"
-        diagnostic = _diagnostic(code, f"the {what} file is larger than {most} bytes",
-                                 Location(str(path)))
+        message = (_("the scheme file is larger than {most} bytes") if what == "scheme"
+                   else _("the facts file is larger than {most} bytes"))
+        diagnostic = _diagnostic(code, message.format(most=most), Location(str(path)))
         raise (SchemeError if what == "scheme" else FactsError)([diagnostic])
     return data
 
@@ -158,11 +163,10 @@ def _answer(done: subprocess.CompletedProcess[bytes], cpu_seconds: float,
         stderr = done.stderr.decode("utf-8", "replace")
         if "MemoryError" in stderr or "Cannot allocate memory" in stderr:
             # The memory limit can bite anywhere, even before evaluation starts.
-            raise WorkerLimitError(f"the evaluation needed more than {memory_bytes // 2**20} "
-                                   "MB of memory and was stopped")
+            raise WorkerLimitError(_memory_message(memory_bytes))
         tail = stderr.strip().splitlines()[-1:]
-        raise EvaluationError("the evaluation worker failed" + (f": {tail[0][:200]}"
-                                                                 if tail else ""))
+        raise EvaluationError(_("the evaluation worker failed: {problem}").format(
+            problem=tail[0][:200]) if tail else _("the evaluation worker failed"))
     if "results" in answer:
         return answer
     raise _error(answer.get("error", {}))
@@ -170,17 +174,22 @@ def _answer(done: subprocess.CompletedProcess[bytes], cpu_seconds: float,
 
 def _stopped(signum: int, cpu_seconds: float, memory_bytes: int) -> WorkerLimitError:
     if signum in (signal.SIGXCPU, signal.SIGKILL):
-        return WorkerLimitError(f"the evaluation used more than {cpu_seconds:g} s of CPU time "
-                                "and was stopped")
+        return WorkerLimitError(_("the evaluation used more than {seconds} s of CPU time and "
+                                  "was stopped").format(seconds=f"{cpu_seconds:g}"))
     if signum == signal.SIGSEGV:  # a stack or allocation failure under the memory limit
-        return WorkerLimitError(f"the evaluation needed more than {memory_bytes // 2**20} MB "
-                                "of memory and was stopped")
-    return WorkerLimitError(f"the evaluation worker was stopped by signal {signum}")
+        return WorkerLimitError(_memory_message(memory_bytes))
+    return WorkerLimitError(_("the evaluation worker was stopped by signal {signal}").format(
+        signal=signum))
+
+
+def _memory_message(memory_bytes: int) -> str:
+    return _("the evaluation needed more than {megabytes} MB of memory and was stopped").format(
+        megabytes=memory_bytes // 2**20)
 
 
 def _error(error: Mapping[str, Any]) -> EvalrulesError:
     kind = error.get("class")
-    message = str(error.get("message", "the evaluation failed"))
+    message = str(error.get("message") or _("the evaluation failed"))
     if kind in ("SchemeError", "FactsError"):
         diagnostics = [_diagnostic_from(d) for d in error.get("diagnostics", [])]
         return SchemeError(diagnostics) if kind == "SchemeError" else FactsError(diagnostics)
@@ -250,9 +259,13 @@ def _reply_error(exc: EvalrulesError) -> None:
     _reply({"error": error})
 
 
+_CPU_ANSWER: list[bytes] = []  # the worker's answer at its CPU limit, in its language
+
+
 def _on_cpu_limit(signum: int, frame: Any) -> None:
-    os.write(1, json.dumps({"error": {"class": "WorkerLimitError", "message": (
-        "the evaluation used more than its CPU time and was stopped")}}).encode())
+    os.write(1, _CPU_ANSWER[0] if _CPU_ANSWER else json.dumps({"error": {
+        "class": "WorkerLimitError",
+        "message": "the evaluation used more than its CPU time and was stopped"}}).encode())
     os._exit(_EXIT_LIMIT)
 
 
@@ -288,10 +301,15 @@ def worker_main() -> int:
     raw = sys.stdin.buffer.read()
     try:
         request = json.loads(raw)
+        if request.get("lang"):
+            set_language(str(request["lang"]))
+        _CPU_ANSWER.append(json.dumps({"error": {"class": "WorkerLimitError", "message": _(
+            "the evaluation used more than its CPU time and was stopped")}}).encode())
         limit_process(float(request["cpu_seconds"]), int(request["memory_bytes"]),
                       _on_cpu_limit)
-    except (ValueError, KeyError, TypeError) as exc:
-        _reply({"error": {"class": "EvaluationError", "message": f"a bad request: {exc}"}})
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        _reply({"error": {"class": "EvaluationError",
+                          "message": _("a bad request: {problem}").format(problem=exc)}})
         return 2
     try:
         _reply(_work(request))
@@ -299,13 +317,12 @@ def worker_main() -> int:
         _reply_error(exc)
         return exc.exit_code
     except MemoryError:
-        _reply({"error": {"class": "WorkerLimitError", "message": (
-            f"the evaluation needed more than {int(request['memory_bytes']) // 2**20} MB of "
-            "memory and was stopped")}})
+        _reply({"error": {"class": "WorkerLimitError",
+                          "message": _memory_message(int(request["memory_bytes"]))}})
         return _EXIT_LIMIT
     except RecursionError:
         _reply({"error": {"class": "WorkerLimitError",
-                          "message": "the evaluation nested too deeply and was stopped"}})
+                          "message": _("the evaluation nested too deeply and was stopped")}})
         return _EXIT_LIMIT
     return 0
 

@@ -10,33 +10,30 @@ from __future__ import annotations
 
 import re
 
+from .i18n import N_, _
+
 SCHEME_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 
 _TEMPLATE = """\
 # yaml-language-server: $schema=../schemas/scheme.schema.json
 #
 # {heading}
-# 由 `evalrules init` 生成的方案骨架：每一节都有一个可运行的例子，按本单位的考核办法修改。
-# 修改后依次运行：
-#   evalrules check {file}     # 格式、名称、分值、分数段
-#   evalrules test {file}      # 运行文末的嵌入测试
-#   evalrules lint {file}      # 分值是否合计、分数段能否达到、测试是否覆盖每一项
-# 语法说明见 docs/scheme-language.md，编写与审核工具见 docs/authoring.md。
+{c_intro}
 evalrules: 1
 id: {id}
 title: {title}
-version: "{year}.1"                 # 版本号用引号，每年修订时递增
+version: "{year}.1"                 # {c_version}
 effective: {year}-01-01
 owner: 党委组织部
 description: >-
   按照“党支部分类定级、党建工作分类指导”的要求，对各类党支部开展百分制考评：
   基础指标为通用标准，专项指标按支部类别设置分值。
-scale: 100                          # 满分；顶层指标的 max 合计应等于它
+scale: 100                          # {c_scale}
 numeric:
-  places: 2                         # 得分保留2位小数
-  rounding: half_up                 # 四舍五入
+  places: 2                         # {c_places}
+  rounding: half_up                 # {c_rounding}
 
-# 支部类别：id 用英文，label 用中文。指标、扣分项、否决项都可以只适用于部分类别。
+{c_categories}
 categories:
   - {{id: production, label: 生产类}}
   - {{id: auxiliary, label: 辅助类}}
@@ -44,8 +41,7 @@ categories:
   - {{id: market_operation, label: 市场经营类}}
   - {{id: non_public_restructured, label: 非公改制类}}
 
-# 各单位填报的事实。没有 default 的事实必须填报；min/max 既用于校验填报值，
-# 也让 `evalrules lint` 推算每个指标能得到的分数范围。
+{c_facts}
 facts:
   - {{id: full_members, label: 正式党员人数, type: integer, unit: 人, min: 0, max: 500}}
   - id: committee_meetings
@@ -80,7 +76,7 @@ facts:
     unit: 起
     min: 0
     max: 10
-    default: 0                      # 有默认值的事实可以不填报
+    default: 0                      # {c_default}
   - id: late_items
     label: 逾期提交的重点工作任务数
     type: integer
@@ -88,7 +84,7 @@ facts:
     min: 0
     max: 50
     default: 0
-  # 酌情扣分：填报时写 {{value: 2, reason: 理由}}，非零值必须写明理由
+{c_discretionary}
   - id: dues_discretion
     label: 党费收缴管理不规范酌情扣分
     type: discretionary
@@ -96,14 +92,13 @@ facts:
     max: 3
     default: 0
 
-# 由事实计算的中间值，可在任何公式中引用。
+{c_derived}
 derived:
   - id: attendance_rate
     label: 组织生活出勤率
     formula: ratio(attended_person_times, expected_person_times, cap=1)
 
-# 指标树：分组（children）的得分是子项之和，并以 max 封顶；
-# 指标（criterion）用 when（条件成立得满分）或 points（分值或公式，full 表示满分）计分。
+{c_indicators}
 indicators:
   - id: basic
     label: 基础指标
@@ -111,25 +106,25 @@ indicators:
     basis: 党支部考核评价办法
     max: 60
     children:
-      # 条件型：条件成立得满分，否则不得分
+{c_condition}
       - id: branch_size
         label: 正式党员3人以上成立党支部
         basis: 《中国共产党支部工作条例（试行）》第四条
         max: 10
         when: full_members >= 3
-      # 扣减型：每少开1次扣5分，最低0分
+{c_formula}
       - id: committee_meetings_held
         label: 支委会每月召开1次（每季度3次）
         basis: 《中国共产党支部工作条例（试行）》第十二条
         max: 20
         points: full - 5 * max(0, 3 - committee_meetings)
-      # 比例型：按完成比例得分，最高为满分
+{c_proportion}
       - id: member_training
         label: 党员集中培训学时达标（每季度8学时）
         basis: 《全国党员教育培训工作规划》
         max: 20
         points: ratio(training_hours, 8, cap=1) * full
-      # 分档型：出勤率90%以上10分，80%以上7分，70%以上4分，低于70%不得分
+{c_tiers}
       - id: attendance
         label: 党员参加组织生活出勤率
         basis: 《中国共产党支部工作条例（试行）》三会一课制度
@@ -141,7 +136,7 @@ indicators:
     basis: 党支部考核评价办法
     max: 40
     children:
-      # 分值按类别不同：每个类别两项合计40分；default 用于未列出的类别
+{c_per_category}
       - id: output
         label: 产量（工作量）完成
         basis: 党支部考核评价办法
@@ -155,7 +150,7 @@ indicators:
               default: 20}}
         when: major_accidents == 0
 
-# 扣分项：默认从总分扣除（applies_to 可指定节点）；按次数计算或由公式计算的须写明 cap（上限）。
+{c_deductions}
 deductions:
   - id: late_work_items
     label: 重点工作任务逾期提交
@@ -172,7 +167,7 @@ deductions:
     range: [0, 3]
     cap: 3
 
-# 否决项：条件成立时清零、限定或取消评级、取消评优资格。
+{c_vetoes}
 vetoes:
   - id: major_safety_accident
     label: 发生重大安全生产事故
@@ -183,7 +178,7 @@ vetoes:
       - {{rating: stars, set: "0"}}
       - {{no_award: true}}
 
-# 评级：分数段从高到低，边界写明开闭（[ 含，( 不含），各段首尾相接。
+{c_ratings}
 ratings:
   - id: stars
     label: 星级
@@ -194,10 +189,9 @@ ratings:
       - {{id: "3", label: 三星级, range: "[70, 80)"}}
       - {{id: "2", label: 二星级, range: "[60, 70)"}}
       - {{id: "1", label: 一星级, range: "(-inf, 60)"}}
-      - {{id: "0", label: 无星}}          # 没有分数段：只由否决项产生
+      - {{id: "0", label: 无星}}          # {c_no_band}
 
-# 嵌入测试：期望值按上面的规则手算；`evalrules test` 逐项核对，`evalrules test --coverage`
-# 报告哪些指标、档次、扣分项和否决项被测试覆盖。
+{c_tests}
 tests:
   - name: 各项满分评为五星级
     category: production
@@ -213,8 +207,7 @@ tests:
       ratings: {{stars: "5"}}
       fired: []
       award_eligible: true
-  # 基础 = 0 + (20 - 5) + 6/8×20 + 7 = 37，扣党费1分 → 36；专项 = 4500/5000×20 + 0 = 18；
-  # 总分 = 36 + 18 - 逾期2项×0.5 = 53，一星级；发生重大事故一票否决 → 无星。
+{c_second_test}
   - name: 各项失分、扣分并一票否决
     category: auxiliary
     facts:
@@ -238,16 +231,92 @@ tests:
 """
 
 
+# The guidance comments of the scaffold, by the placeholder that takes them: (indent of a comment
+# on lines of its own, or None for one at the end of a line; the text, one line per line, with
+# `{file}` for the scheme's file name and braces doubled). The scheme content around them (ids,
+# labels, tests) is an example an author replaces, and is the same in every language.
+_COMMENTS: dict[str, tuple[str | None, str]] = {
+    "intro": ("", N_(
+        "A scheme scaffold written by `evalrules init`: every section has a working example;\n"
+        "change it to follow your organisation's evaluation rules.\n"
+        "After each change, run in turn:\n"
+        "  evalrules check {file}     # format, names, points, grade bands\n"
+        "  evalrules test {file}      # run the embedded tests at the end of the file\n"
+        "  evalrules lint {file}      # points add up, bands reachable, every item tested\n"
+        "The language is described in docs/scheme-language.md, the authoring and review\n"
+        "tools in docs/authoring.md.")),
+    "version": (None, N_("quote the version; raise it at each yearly revision")),
+    "scale": (None, N_("full marks; the top-level indicators' max add up to it")),
+    "places": (None, N_("points are kept to 2 decimal places")),
+    "rounding": (None, N_("rounded half up")),
+    "categories": ("", N_(
+        "Branch categories: ids in lower-case English, labels as readers should see them.\n"
+        "Indicators, deductions and vetoes may each apply to some categories only.")),
+    "facts": ("", N_(
+        "The facts each unit reports. A fact without a default must be reported; min/max check\n"
+        "the reported values and let `evalrules lint` work out the points each indicator can "
+        "give.")),
+    "default": (None, N_("a fact with a default may be left out")),
+    "discretionary": ("  ", N_(
+        "discretionary deduction: report it as {{value: 2, reason: ...}}; a value other than 0\n"
+        "must give its reason")),
+    "derived": ("", N_("Values computed from the facts; any formula may use them.")),
+    "indicators": ("", N_(
+        "The indicator tree: a group (children) scores the sum of its items, capped at its max;\n"
+        "a criterion scores by `when` (full marks when the condition holds) or by `points`\n"
+        "(points or a formula, where `full` stands for the full marks).")),
+    "condition": ("      ", N_("condition: full marks when it holds, otherwise no points")),
+    "formula": ("      ", N_("deduction formula: 5 points off for each meeting short of 3, "
+                             "at least 0")),
+    "proportion": ("      ", N_("proportion: points in proportion to completion, at most full "
+                                "marks")),
+    "tiers": ("      ", N_("tiers: attendance of 90% or more 10 points, 80% or more 7, 70% or "
+                           "more 4,\nbelow 70% no points")),
+    "per_category": ("      ", N_("points differ by category: the two items add up to 40 in "
+                                  "every category;\n`default` holds for categories not "
+                                  "listed")),
+    "deductions": ("", N_(
+        "Deductions: taken from the total unless `applies_to` names a node; a deduction per\n"
+        "occurrence or by formula must give its `cap` (the most it can take).")),
+    "vetoes": ("", N_(
+        "Vetoes: when the condition holds, they zero the score, limit or remove a rating, or\n"
+        "remove award eligibility.")),
+    "ratings": ("", N_(
+        "Ratings: bands from high to low, each edge open or closed ([ includes, ( excludes),\n"
+        "each band starting where the one below ends.")),
+    "no_band": (None, N_("no band: given only by a veto")),
+    "tests": ("", N_(
+        "Embedded tests: expected values worked out by hand from the rules above; `evalrules "
+        "test`\nchecks them one by one, `evalrules test --coverage` reports which indicators, "
+        "tiers,\ndeductions and vetoes the tests cover.")),
+    "second_test": ("  ", N_(
+        "basic = 0 + (20 - 5) + 6/8×20 + 7 = 37, less 1 for party dues → 36;\n"
+        "special = 4500/5000×20 + 0 = 18;\n"
+        "total = 36 + 18 - 2 late items × 0.5 = 53, one star; a major accident is a veto → no "
+        "star.")),
+}
+
+
+def _comments(file: str) -> dict[str, str]:
+    """The comments in the current language, each laid out for its placeholder."""
+    out = {}
+    for name, (indent, text) in _COMMENTS.items():
+        lines = _(text).format(file=file).split("\n")
+        out[f"c_{name}"] = lines[0] if indent is None else "\n".join(
+            f"{indent}# {line}" if line else f"{indent}#" for line in lines)
+    return out
+
+
 def scaffold(scheme_id: str = "new-scheme", title: str = "党支部考核评价方案",
              year: int = 2025, file: str = "scheme.yaml") -> str:
     """The text of a new scheme; raise ValueError for an id the language does not accept."""
     if not SCHEME_ID.match(scheme_id):
-        raise ValueError(f"`{scheme_id}` is not a scheme id: lower-case letters, digits, `_`, "
-                         "`.` and `-`, starting with a letter or digit")
+        raise ValueError(_("`{id}` is not a scheme id: lower-case letters, digits, `_`, `.` "
+                           "and `-`, starting with a letter or digit").format(id=scheme_id))
     if not title.strip() or "\n" in title or len(title) > 200:
-        raise ValueError("the title must be one line of at most 200 characters")
+        raise ValueError(_("the title must be one line of at most 200 characters"))
     return _TEMPLATE.format(id=scheme_id, title=_quoted(title), heading=title, year=year,
-                            file=file)
+                            **_comments(file))
 
 
 def _quoted(title: str) -> str:

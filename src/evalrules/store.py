@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .errors import StoreError
+from .i18n import _
 
 SCHEMA_VERSION = 1
 
@@ -145,10 +146,12 @@ class SQLiteStore:
                 self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
                                  (str(SCHEMA_VERSION),))
             elif int(found[0]) > SCHEMA_VERSION:
-                raise StoreError(f"{self.path} was written by a newer evalrules (store format "
-                                 f"{found[0]}); upgrade evalrules to read it")
+                raise StoreError(_("{file} was written by a newer evalrules (store format "
+                                   "{version}); upgrade evalrules to read it").format(
+                                     file=self.path, version=found[0]))
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path} is not a results store: {exc}") from None
+            raise StoreError(_("{file} is not a results store: {problem}").format(
+                file=self.path, problem=exc)) from None
 
     def close(self) -> None:
         self._db.close()
@@ -175,14 +178,16 @@ class SQLiteStore:
         try:
             db.execute("BEGIN IMMEDIATE")  # one writer at a time; others wait for the lock
         except sqlite3.OperationalError as exc:
-            raise StoreError(f"{self.path} is busy: {exc}") from None
+            raise StoreError(_("{file} is busy: {problem}").format(
+                file=self.path, problem=exc)) from None
         try:
             current = self.current_run(scheme_id, period, kind)
             if current is not None and not replace:
-                raise StoreError(
-                    f"period {period} of scheme {scheme_id} is already stored (run "
-                    f"{current.id}, {current.finished}); use --replace to replace it — the "
-                    "earlier run stays in the audit history")
+                raise StoreError(_(
+                    "period {period} of scheme {scheme} is already stored (run {run}, "
+                    "{finished}); use --replace to replace it — the earlier run stays in the "
+                    "audit history").format(period=period, scheme=scheme_id, run=current.id,
+                                            finished=current.finished))
             cursor = db.execute(
                 "INSERT INTO runs (scheme_id, scheme_version, scheme_hash, facts_hash, period, "
                 "kind, started, finished, status, units) VALUES (?,?,?,?,?,?,?,?,?,0)",
@@ -262,7 +267,7 @@ class SQLiteStore:
     def records(self, run_id: int) -> list[UnitRecord]:
         info = self._run(run_id)
         if info is None:
-            raise StoreError(f"no run {run_id} in {self.path}")
+            raise StoreError(_("no run {run} in {file}").format(run=run_id, file=self.path))
         return list(self._records("WHERE u.run_id=?", (run_id,)))
 
     def history(self, scheme_id: str, unit: str, kind: str | None = None) -> list[UnitRecord]:
@@ -289,7 +294,7 @@ class SQLiteStore:
         points: dict[tuple[int, str], dict[str, Decimal | None]] = {}
         run_ids = sorted({row[0] for row in rows})
         for run_id in run_ids:
-            for _, unit, node, value in self._db.execute(
+            for _run, unit, node, value in self._db.execute(
                     "SELECT run_id, unit, node, points FROM node_points WHERE run_id=? "
                     "ORDER BY rowid", (run_id,)):
                 points.setdefault((run_id, unit), {})[node] = _decimal(value)

@@ -32,6 +32,7 @@ from typing import IO, TYPE_CHECKING, Any
 from . import diagnostics as dg
 from .diagnostics import Diagnostic, Location
 from .errors import FactsError, OutputError, UsageError
+from .i18n import _, current_language, set_language
 
 if TYPE_CHECKING:
     from .api import CompiledScheme
@@ -68,7 +69,8 @@ class _Layout:
 def input_format(path: Path) -> str:
     fmt = INPUT_FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise UsageError(f"cannot stream {path.name}: name it .jsonl (JSON Lines) or .csv")
+        raise UsageError(_("cannot stream {file}: name it .jsonl (JSON Lines) or .csv").format(
+            file=path.name))
     return fmt
 
 
@@ -93,14 +95,17 @@ def _csv_layout(scheme: CompiledScheme, header: Sequence[str], file: str) -> _La
         key = found or ""
         decl = scheme.model.fact(key) if key else None
         if not key or (decl is not None and decl.is_list):
-            what = "a list fact, which a streamed CSV cannot hold" if key else "unknown"
-            problems.append(dg.make("unknown-fact", f"column {text!r} is {what}",
-                                    Location(file, 1, i), "name columns by fact id or label; "
-                                    "give list facts in a JSON Lines file"))
+            message = (_("column {column!r} is a list fact, which a streamed CSV cannot hold")
+                       if key else _("column {column!r} is unknown"))
+            problems.append(dg.make("unknown-fact", message.format(column=text),
+                                    Location(file, 1, i), _("name columns by fact id or label; "
+                                                            "give list facts in a JSON Lines "
+                                                            "file")))
         columns.append(key)
     if "id" not in columns:
-        problems.append(dg.make("bad-facts-file", "the CSV has no column `id` (单位编号)",
-                                Location(file, 1, 1), "add a column headed id or 单位编号"))
+        problems.append(dg.make("bad-facts-file", _("the CSV has no column `id` ({label})").format(
+            label=UNIT_COLUMNS["id"]), Location(file, 1, 1),
+            _("add a column headed {key} or {label}").format(key="id", label=UNIT_COLUMNS["id"])))
     if problems:
         raise FactsError(problems)
     return _Layout("csv", file, tuple(columns))
@@ -140,8 +145,11 @@ def _raw_unit(scheme: CompiledScheme, layout: _Layout, item: Any) -> Any:
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(scheme: CompiledScheme, layout: _Layout, fmt: str, points: bool) -> None:
+def _init_worker(scheme: CompiledScheme, layout: _Layout, fmt: str, points: bool,
+                 lang: str | None = None) -> None:
     _WORKER.update(scheme=scheme, layout=layout, fmt=fmt, points=points)
+    if lang is not None:  # messages in the language of the process that started the pool
+        set_language(lang)
 
 
 @dataclass(slots=True)
@@ -174,16 +182,19 @@ def _process(scheme: CompiledScheme, layout: _Layout, fmt: str, points: bool,
         try:
             raw = _raw_unit(scheme, layout, item)
         except ValueError as exc:  # not JSON
-            done.problems.append(dg.make("bad-facts-file", f"line {line} is not a JSON "
-                                         f"object: {exc}", Location(layout.file, line),
-                                         "write one {\"id\", \"category\", \"facts\"} object "
-                                         "a line"))
+            done.problems.append(dg.make("bad-facts-file",
+                                         _("line {line} is not a JSON object: {problem}").format(
+                                             line=line, problem=exc),
+                                         Location(layout.file, line),
+                                         _("write one {{\"id\", \"category\", \"facts\"}} "
+                                           "object a line").format()))
             done.skipped += 1
             continue
         subject, problems = checker.check(raw if isinstance(raw, dict) else {"": raw}, (line,))
         if subject is None:
             done.problems.extend(problems or [dg.make(
-                "bad-unit", f"line {line} is not a unit", Location(layout.file, line))])
+                "bad-unit", _("line {line} is not a unit").format(line=line),
+                Location(layout.file, line))])
             done.skipped += 1
             continue
         writer.row(scheme.score(subject))
@@ -202,8 +213,8 @@ def output_format(path: Path | None, fmt: str | None) -> str:
         return "jsonl"
     found = OUTPUT_FORMATS.get(path.suffix.lower())
     if found is None:
-        raise UsageError(f"cannot tell the output format of {path.name}: name it .csv or "
-                         ".jsonl, or give --format")
+        raise UsageError(_("cannot tell the output format of {file}: name it .csv or .jsonl, "
+                           "or give --format").format(file=path.name))
     return found
 
 
@@ -275,7 +286,8 @@ def atomic_text(path: Path, encoding: str = "utf-8") -> Iterator[IO[str]]:
     try:
         fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise OutputError(_("cannot write {file}: {reason}").format(
+            file=path, reason=exc.strerror or exc)) from None
     try:
         with os.fdopen(fd, "w", encoding=encoding, newline="") as handle:
             yield handle
@@ -284,7 +296,8 @@ def atomic_text(path: Path, encoding: str = "utf-8") -> Iterator[IO[str]]:
         os.replace(temp, path)
     except OSError as exc:
         Path(temp).unlink(missing_ok=True)
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise OutputError(_("cannot write {file}: {reason}").format(
+            file=path, reason=exc.strerror or exc)) from None
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
@@ -321,8 +334,8 @@ def _chunks(path: Path, fmt: str, size: int, layout_out: list[_Layout], scheme: 
         reader = csv.reader(handle)
         header = next(reader, None)
         if header is None:
-            raise FactsError([dg.make("bad-facts-file", "the CSV file is empty",
-                                      Location(str(path)), "start with a header row")])
+            raise FactsError([dg.make("bad-facts-file", _("the CSV file is empty"),
+                                      Location(str(path)), _("start with a header row"))])
         layout_out.append(_csv_layout(scheme, header, str(path)))
         rows: list[Any] = []
         first = 2
@@ -356,7 +369,8 @@ def score_file(scheme: CompiledScheme, source: str | Path, output: str | Path | 
     in_fmt = input_format(source)
     out_fmt = output_format(out_path, fmt)
     if out_fmt not in ("csv", "jsonl"):
-        raise UsageError(f"unknown output format {out_fmt!r}: csv or jsonl")
+        raise UsageError(_("unknown output format {format!r}: csv or jsonl").format(
+            format=out_fmt))
     layouts: list[_Layout] = []
     chunks = _chunks(source, in_fmt, max(1, chunk), layouts, scheme)
     try:
@@ -369,7 +383,8 @@ def score_file(scheme: CompiledScheme, source: str | Path, output: str | Path | 
     except OSError as exc:
         if isinstance(exc, OutputError):
             raise
-        raise UsageError(f"cannot read {source}: {exc.strerror or exc}") from None
+        raise UsageError(_("cannot read {file}: {reason}").format(
+            file=source, reason=exc.strerror or exc)) from None
 
 
 def _run(scheme: CompiledScheme, chunks: Iterator[tuple[int, list[Any], int]],
@@ -396,9 +411,10 @@ def _run(scheme: CompiledScheme, chunks: Iterator[tuple[int, list[Any], int]],
                 count += 1
                 skipped += 1
                 if len(problems) < MAX_PROBLEMS:
-                    problems.append(dg.make("duplicate-unit", f"unit `{unit_id}` appears "
-                                            "twice", Location(layouts[0].file),
-                                            "give each unit its own id"))
+                    problems.append(dg.make("duplicate-unit",
+                                            _("unit `{unit}` appears twice").format(unit=unit_id),
+                                            Location(layouts[0].file),
+                                            _("give each unit its own id")))
                 continue
             seen.add(unit_id)
             if not count or skip_invalid:
@@ -442,7 +458,7 @@ def _parallel(scheme: CompiledScheme, layout: _Layout, fmt: str, points: bool, j
     context = multiprocessing.get_context("fork" if "fork" in
                                           multiprocessing.get_all_start_methods() else None)
     with context.Pool(jobs, initializer=_init_worker,
-                      initargs=(scheme, layout, fmt, points)) as pool:
+                      initargs=(scheme, layout, fmt, points, current_language())) as pool:
         for done in pool.imap(_work, bounded()):
             window.release()
             take(done)

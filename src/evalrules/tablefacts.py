@@ -36,7 +36,9 @@ from typing import Any
 
 from . import diagnostics as dg
 from .diagnostics import Diagnostic, Location, Path
-from .facts import FactsCheck, FactsFile, Subject, UnitChecker
+from .facts import REASON_LABEL as REASON_LABEL  # re-exported: the reason column's header
+from .facts import FactsCheck, FactsFile, Subject, UnitChecker, listing
+from .i18n import N_, _
 from .limits import DEFAULT_LIMITS, Limits, effective, number_problem
 from .model import Fact, Field, Scheme
 from .workbook import (
@@ -52,7 +54,6 @@ from .workbook import (
 UNIT_COLUMNS = {"id": "单位编号", "name": "单位名称", "category": "单位类别"}
 RECORD_KEY = ("unit", "单位编号")
 REASON = ".reason"
-REASON_LABEL = " 理由"
 MAIN_SHEETS = ("单位", "units")
 INSTRUCTION_SHEETS = ("填表说明", "instructions")
 SETTING_KEYS = {"scheme": ("scheme", "方案"), "period": ("period", "考核周期")}
@@ -101,8 +102,8 @@ def coerce(decl: Fact | Field, cell: CellValue, limits: Limits = DEFAULT_LIMITS)
         if isinstance(number, (int, Decimal)) and not isinstance(number, bool):
             problem = number_problem(Decimal(number), effective(limits))
             if problem:
-                raise CellProblem(f"the number {_shown(_number_text(Decimal(number)))} "
-                                  f"{problem}")
+                raise CellProblem(_("the number {number} {problem}").format(
+                    number=_shown(_number_text(Decimal(number))), problem=problem))
         return number
     if kind == "boolean":
         return _as_boolean(value)
@@ -162,7 +163,7 @@ def _as_enum(value: Any, decl: Fact | Field) -> Any:
     if isinstance(value, float) and value == int(value):
         value = int(value)
     text = _text(value)
-    for enum_id, _ in decl.values:
+    for enum_id, _label in decl.values:
         if text == enum_id:
             return enum_id
     for enum_id, label in decl.values:
@@ -244,21 +245,26 @@ def _csv_rows(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Iterator[list[Cel
             row = next(reader, None)
         except csv.Error as exc:  # a field over csv's own limit (131,072 characters), ...
             if "field larger than field limit" in str(exc):
-                raise WorkbookLimitError(f"line {reader.line_num}: a field longer than "
-                                         f"{csv.field_size_limit()} characters") from None
-            raise WorkbookError(f"line {reader.line_num}: {exc}") from None
+                raise WorkbookLimitError(_("line {line}: a field longer than {most} "
+                                           "characters").format(
+                                             line=reader.line_num,
+                                             most=csv.field_size_limit())) from None
+            raise WorkbookError(_("line {line}: {problem}").format(
+                line=reader.line_num, problem=exc)) from None
         if row is None:
             return
         row_number += 1
         if row_number > limits.table_rows:
-            raise WorkbookLimitError(f"more than {limits.table_rows} rows")
+            raise WorkbookLimitError(_("more than {most} rows").format(most=limits.table_rows))
         if len(row) > limits.table_columns:
-            raise WorkbookLimitError(f"row {row_number} has more than {limits.table_columns} "
-                                     "columns")
+            raise WorkbookLimitError(_("row {row} has more than {most} columns").format(
+                row=row_number, most=limits.table_columns))
         for column, value in enumerate(row, start=1):
             if len(value) > limits.text_chars:
-                raise WorkbookLimitError(f"cell {column_letter(column)}{row_number} holds more "
-                                         f"than {limits.text_chars} characters")
+                raise WorkbookLimitError(_("cell {cell} holds more than {most} "
+                                           "characters").format(
+                                             cell=f"{column_letter(column)}{row_number}",
+                                             most=limits.text_chars))
         yield [CellValue(value, "formula" if value.startswith("=") else "value", row_number,
                          column) for column, value in enumerate(row, start=1)]
 
@@ -358,27 +364,35 @@ class _Reader:
             key, text = resolved[column], names[column]
             if key is None:
                 close = _close(text, list(keys))
-                self.file_problem("unknown-fact", f"unknown column {text!r} in {what}",
+                self.file_problem("unknown-fact",
+                                  _("unknown column {column!r} in {what}").format(
+                                      column=text, what=what),
                                   table.at(row, column),
-                                  f"did you mean `{close}`?" if close else
-                                  "name columns by fact id or by the fact's label, as in "
-                                  "`evalrules template`; remove columns the scheme does not "
-                                  "declare")
+                                  _("did you mean `{name}`?").format(name=close) if close else
+                                  _("name columns by fact id or by the fact's label, as in "
+                                    "`evalrules template`; remove columns the scheme does not "
+                                    "declare"))
                 unkeyed.append(column)
                 continue
             col = _Column(column, key, text)
             if key in seen:
-                self.file_problem("bad-facts-file", f"column `{key}` appears twice in "
-                                  f"{what} (columns {seen[key].index} and {column})",
-                                  table.at(row, column), "keep one of them")
+                self.file_problem("bad-facts-file",
+                                  _("column `{key}` appears twice in {what} (columns {first} "
+                                    "and {second})").format(key=key, what=what,
+                                                            first=seen[key].index,
+                                                            second=column),
+                                  table.at(row, column), _("keep one of them"))
                 unkeyed.append(column)
                 continue
             seen[key] = col
             columns.append(col)
         if key_column not in seen:
-            self.file_problem("bad-facts-file", f"{what} has no column `{key_column}` "
-                              f"({UNIT_COLUMNS['id']})", table.at(header_row, 1),
-                              f"add a column headed {UNIT_COLUMNS['id']} or {key_column}")
+            self.file_problem("bad-facts-file",
+                              _("{what} has no column `{key}` ({label})").format(
+                                  what=what, key=key_column, label=UNIT_COLUMNS["id"]),
+                              table.at(header_row, 1),
+                              _("add a column headed {label} or {key}").format(
+                                  label=UNIT_COLUMNS["id"], key=key_column))
             return None
         return _Header(columns, unkeyed, first_data)
 
@@ -388,15 +402,16 @@ class _Reader:
             if cell.column not in reported and not _is_blank(cell.value) \
                     and header.stray(cell.column):
                 reported.add(cell.column)
-                self.file_problem("unknown-fact", f"a value in column {cell.column}, which "
-                                  "has no header the scheme knows",
+                self.file_problem("unknown-fact",
+                                  _("a value in column {column}, which has no header the scheme "
+                                    "knows").format(column=cell.column),
                                   table.at(cell.row, cell.column),
-                                  "give the column a fact's id or label, or clear it")
+                                  _("give the column a fact's id or label, or clear it"))
 
     # -- list facts
 
     def read_records(self, fact: Fact, table: _Table) -> None:
-        what = f"the records of {fact.label} [{fact.id}]"
+        what = _("the records of {label} [{fact}]").format(label=fact.label, fact=fact.id)
         header = self.header(table, self._record_keys(fact), RECORD_KEY[0], what)
         self.present_lists.add(fact.id)
         by_unit = self.records.setdefault(fact.id, {})
@@ -414,9 +429,11 @@ class _Reader:
             unit_id = _unit_id(key_cell.value if key_cell else None)
             row_number = row[0].row
             if not unit_id:
-                self.file_problem("bad-unit", f"a record of `{fact.id}` names no unit",
+                self.file_problem("bad-unit",
+                                  _("a record of `{fact}` names no unit").format(fact=fact.id),
                                   table.at(row_number, key_col.index),
-                                  f"fill in the column {RECORD_KEY[1]} [{RECORD_KEY[0]}]")
+                                  _("fill in the column {label} [{field}]").format(
+                                      label=RECORD_KEY[1], field=RECORD_KEY[0]))
                 continue
             record = _Record({}, row_number, {}, table.at(row_number, key_col.index))
             for col in header.columns:
@@ -428,17 +445,18 @@ class _Reader:
                 record.cells[col.key] = table.at(row_number, col.index)
                 if cell.kind != "value":
                     self.record_problems.setdefault((fact.id, unit_id), []).append(
-                        _formula_problem(f"unit {unit_id}, {fact.id}", fields[col.key], cell,
-                                         record.cells[col.key]))
+                        _formula_problem(_("unit {unit}").format(unit=unit_id) + f", {fact.id}",
+                                         fields[col.key], cell, record.cells[col.key]))
                     continue
                 try:
                     value = coerce(fields[col.key], cell, self.limits)
                 except CellProblem as exc:
                     self.record_problems.setdefault((fact.id, unit_id), []).append(
-                        dg.make("bad-fact-value", f"unit {unit_id}, {fact.id}: `{col.key}` "
-                                f"({fields[col.key].label}): {exc}", record.cells[col.key],
-                                f"type at most {self.limits.integer_digits} digits before "
-                                "the decimal point"))
+                        dg.make("bad-fact-value",
+                                _("{who}: `{fact}` ({label}): {problem}").format(
+                                    who=_("unit {unit}").format(unit=unit_id) + f", {fact.id}",
+                                    fact=col.key, label=fields[col.key].label, problem=exc),
+                                record.cells[col.key], _digits_hint(self.limits)))
                     continue
                 if value is not EMPTY:
                     record.values[col.key] = value
@@ -447,12 +465,13 @@ class _Reader:
     # -- units
 
     def read_units(self, table: _Table) -> tuple[list[Subject], list[str]]:
-        what = f"the units sheet {table.sheet}" if table.sheet else "the units file"
+        what = (_("the units sheet {sheet}").format(sheet=table.sheet) if table.sheet
+                else _("the units file"))
         header = self.header(table, self._main_keys(), "id", what)
         if header is None:
             if not self.blocking:
-                self.file_problem("bad-facts-file", f"{what} is empty",
-                                  table.at(0, 0), "start from `evalrules template`")
+                self.file_problem("bad-facts-file", _("{what} is empty").format(what=what),
+                                  table.at(0, 0), _("start from `evalrules template`"))
             return [], []
         by_key = {c.key: c for c in header.columns}
         header_row = header.first_data_row - 1
@@ -460,25 +479,31 @@ class _Reader:
         for col in header.columns:
             fact = self.facts.get(col.key)
             if fact is not None and fact.is_list:
-                self.file_problem("bad-facts-file", f"the list fact {fact.label} [{fact.id}] "
-                                  f"cannot be a column of {what}",
+                self.file_problem("bad-facts-file",
+                                  _("the list fact {label} [{fact}] cannot be a column of "
+                                    "{what}").format(label=fact.label, fact=fact.id, what=what),
                                   table.at(header_row, col.index),
-                                  "give its records a sheet of their own, named "
-                                  f"{fact.label} or {fact.id}, with a column {RECORD_KEY[1]}")
+                                  _("give its records a sheet of their own, named {label} or "
+                                    "{fact}, with a column {unit}").format(
+                                      label=fact.label, fact=fact.id, unit=RECORD_KEY[1]))
                 reported.add(fact.id)
         for fact in self.scheme.facts:
             if fact.has_default or not fact.required or fact.id in reported:
                 continue
             if fact.is_list and fact.id not in self.present_lists:
-                self.file_problem("missing-fact", f"required list fact {fact.label} "
-                                  f"[{fact.id}] has no sheet", table.at(0, 0),
-                                  f"add a sheet named {fact.label} or {fact.id}")
+                self.file_problem("missing-fact",
+                                  _("required list fact {label} [{fact}] has no sheet").format(
+                                      label=fact.label, fact=fact.id), table.at(0, 0),
+                                  _("add a sheet named {label} or {fact}").format(
+                                      label=fact.label, fact=fact.id))
                 reported.add(fact.id)
             elif not fact.is_list and fact.id not in by_key:
-                self.file_problem("missing-fact", f"required fact {fact.label} [{fact.id}] "
-                                  f"has no column in {what}", table.at(header_row, 1),
-                                  f"add a column headed {fact.label} or {fact.id}; an "
-                                  "absent value is never taken as 0")
+                self.file_problem("missing-fact",
+                                  _("required fact {label} [{fact}] has no column in "
+                                    "{what}").format(label=fact.label, fact=fact.id, what=what),
+                                  table.at(header_row, 1),
+                                  _("add a column headed {label} or {fact}; an absent value is "
+                                    "never taken as 0").format(label=fact.label, fact=fact.id))
                 reported.add(fact.id)
         fact_columns = [(c, self.facts[c.key]) for c in header.columns if c.key in self.facts
                         and not self.facts[c.key].is_list]
@@ -517,15 +542,20 @@ class _Reader:
             here = table.at(r, by_key["id"].index)
             pre: list[Diagnostic] = []
             for key, cell in formulas:
-                pre.append(dg.make("formula-cell", f"{f'unit {unit_id}' if unit_id else f'row {r}'}"
-                                   f": the {UNIT_COLUMNS[key]} [{key}] cell holds "
-                                   f"{'an error' if cell.kind == 'error' else 'a formula'} "
-                                   f"({_shown(cell.value)}), not a value",
-                                   places[(r, key)], "type the text itself"))
+                who = (_("unit {unit}").format(unit=unit_id) if unit_id
+                       else _("row {row}").format(row=r))
+                message = (_("{who}: the {label} [{key}] cell holds an error ({value}), not a "
+                             "value") if cell.kind == "error" else
+                           _("{who}: the {label} [{key}] cell holds a formula ({value}), not a "
+                             "value"))
+                pre.append(dg.make("formula-cell", message.format(
+                    who=who, label=UNIT_COLUMNS[key], key=key, value=_shown(cell.value)),
+                    places[(r, key)], _("type the text itself")))
             if not unit_id:
                 if not formulas:
-                    pre.append(dg.make("bad-unit", f"row {r} has no unit id", here,
-                                       f"fill in the column {UNIT_COLUMNS['id']} [id]"))
+                    pre.append(dg.make("bad-unit", _("row {row} has no unit id").format(row=r),
+                                       here, _("fill in the column {label} [{field}]").format(
+                                           label=UNIT_COLUMNS["id"], field="id")))
                 self.problems.extend(pre)
                 skipped.append(str(here))
                 continue
@@ -537,16 +567,18 @@ class _Reader:
                 places[path] = table.at(r, col.index, path)
                 cell = cells.get(col.index)
                 if cell is not None and cell.kind != "value":
-                    pre.append(_formula_problem(f"unit {unit_id}", fact, cell, places[path]))
+                    pre.append(_formula_problem(_("unit {unit}").format(unit=unit_id), fact, cell,
+                                                places[path]))
                     unit_reported.add(fact.id)
                     continue
                 try:
                     value = EMPTY if cell is None else coerce(fact, cell, self.limits)
                 except CellProblem as exc:
-                    pre.append(dg.make("bad-fact-value", f"unit {unit_id}: `{fact.id}` "
-                                       f"({fact.label}): {exc}", places[path],
-                                       f"type at most {self.limits.integer_digits} digits "
-                                       "before the decimal point"))
+                    pre.append(dg.make("bad-fact-value",
+                                       _("{who}: `{fact}` ({label}): {problem}").format(
+                                           who=_("unit {unit}").format(unit=unit_id),
+                                           fact=fact.id, label=fact.label, problem=exc),
+                                       places[path], _digits_hint(self.limits)))
                     unit_reported.add(fact.id)
                     continue
                 if fact.type == "discretionary":
@@ -583,8 +615,9 @@ class _Reader:
         for fact_id, by_unit in self.records.items():
             for unit_id, records in by_unit.items():
                 if unit_id not in seen_ids:
-                    self.file_problem("bad-unit", f"records of `{fact_id}` for unit "
-                                      f"{unit_id!r}, which is not in {what}",
+                    self.file_problem("bad-unit",
+                                      _("records of `{fact}` for unit {unit!r}, which is not in "
+                                        "{what}").format(fact=fact_id, unit=unit_id, what=what),
                                       records[0].location,
                                       _close_hint(unit_id, seen_ids))
         return units, skipped
@@ -601,17 +634,20 @@ class _Reader:
             places[(r, "facts", fact.id, "value")] = places[(r, "facts", fact.id)]
             cell = cells.get(col.index)
             if cell is not None and cell.kind != "value":
-                pre.append(_formula_problem(f"unit {unit_id}", fact, cell, places[path]))
+                pre.append(_formula_problem(_("unit {unit}").format(unit=unit_id), fact, cell,
+                                            places[path]))
                 unit_reported.add(fact.id)
                 return EMPTY
             if cell is not None and not _is_blank(cell.value):
                 reason = _text(cell.value)
         if value is EMPTY:
             if reason:
-                pre.append(dg.make("bad-fact-value", f"unit {unit_id}: `{fact.id}` "
-                                   f"({fact.label}) has a reason but no value",
+                pre.append(dg.make("bad-fact-value",
+                                   _("{who}: `{fact}` ({label}) has a reason but no "
+                                     "value").format(who=_("unit {unit}").format(unit=unit_id),
+                                                     fact=fact.id, label=fact.label),
                                    places[(r, "facts", fact.id)],
-                                   "type the points in the column beside the reason"))
+                                   _("type the points in the column beside the reason")))
                 unit_reported.add(fact.id)
             return EMPTY
         places[(r, "facts", fact.id, "value")] = places[(r, "facts", fact.id)]
@@ -629,9 +665,11 @@ class _Reader:
                     value.isoformat()
             elif key in SETTING_KEYS["scheme"] and not _is_blank(value) \
                     and _text(value) != self.scheme.id:
-                self.file_problem("bad-facts-file", f"this workbook is for scheme "
-                                  f"`{_text(value)}`, not `{self.scheme.id}`",
-                                  table.at(row[1].row, 2), "pass the matching scheme")
+                self.file_problem("bad-facts-file",
+                                  _("this workbook is for scheme `{given}`, not "
+                                    "`{scheme}`").format(given=_text(value),
+                                                         scheme=self.scheme.id),
+                                  table.at(row[1].row, 2), _("pass the matching scheme"))
 
 
 class _Locator:
@@ -665,13 +703,22 @@ def _formula_problem(who: str, decl: Fact | Field, cell: CellValue,
                      location: Location) -> Diagnostic:
     shown = _shown(cell.value)
     if cell.kind == "error":
-        return dg.make("formula-cell", f"{who}: `{decl.id}` ({decl.label}): the cell holds the "
-                       f"error {shown}, not a value", location,
-                       "type the value itself; a formula's error is never taken as a fact")
-    return dg.make("formula-cell", f"{who}: `{decl.id}` ({decl.label}): the cell holds the "
-                   f"formula {shown}, not a value", location,
-                   "type the value itself, or copy the cells and paste values only "
-                   "(选择性粘贴 → 数值): evalrules never computes a spreadsheet formula")
+        return dg.make("formula-cell",
+                       _("{who}: `{fact}` ({label}): the cell holds the error {value}, not a "
+                         "value").format(who=who, fact=decl.id, label=decl.label, value=shown),
+                       location,
+                       _("type the value itself; a formula's error is never taken as a fact"))
+    return dg.make("formula-cell",
+                   _("{who}: `{fact}` ({label}): the cell holds the formula {value}, not a "
+                     "value").format(who=who, fact=decl.id, label=decl.label, value=shown),
+                   location,
+                   _("type the value itself, or copy the cells and paste values only (Paste "
+                     "Special → Values): evalrules never computes a spreadsheet formula"))
+
+
+def _digits_hint(limits: Limits) -> str:
+    return _("type at most {digits} digits before the decimal point").format(
+        digits=limits.integer_digits)
 
 
 def _close(word: str, options: list[str]) -> str:
@@ -683,8 +730,8 @@ def _close(word: str, options: list[str]) -> str:
 
 def _close_hint(word: str, options: set[str]) -> str:
     close = _close(word, sorted(options))
-    return f"did you mean {close}?" if close else "add the unit to the units sheet, or remove " \
-        "its records"
+    return _("did you mean {name}?").format(name=close) if close else \
+        _("add the unit to the units sheet, or remove its records")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -712,33 +759,35 @@ def check_table_facts(scheme: Scheme, path: str | FilePath, limits: Limits = DEF
     try:
         size = FilePath(path).stat().st_size
         if size > limits.facts_bytes:
-            return unusable(f"the facts file is larger than {limits.facts_bytes} bytes",
-                            "split it, or raise Limits.facts_bytes", "facts-too-large")
+            return unusable(_("the facts file is larger than {most} bytes").format(
+                most=limits.facts_bytes), _("split it, or raise Limits.facts_bytes"),
+                "facts-too-large")
         data = FilePath(path).read_bytes()
     except OSError as exc:
-        return unusable(f"cannot read the facts file: {exc.strerror or exc}", "check the path")
+        return unusable(_("cannot read the facts file: {reason}").format(
+            reason=exc.strerror or exc), _("check the path"))
     digest = "sha256:" + hashlib.sha256(data).hexdigest()
     if FilePath(path).suffix.lower() == ".csv":
         try:
             return _check_csv(scheme, FilePath(path), data, reader, lists or {})
         except WorkbookLimitError as exc:
-            return unusable(f"the CSV file is beyond the limits: {exc}", _LIMIT_HINT,
-                            "facts-too-large")
+            return unusable(_("the CSV file is beyond the limits: {problem}").format(
+                problem=exc), _(_LIMIT_HINT), "facts-too-large")
         except WorkbookError as exc:
-            return unusable(f"cannot read the CSV file: {exc}", "save it from Excel or WPS as "
-                            "CSV UTF-8 (逗号分隔)")
+            return unusable(_("cannot read the CSV file: {problem}").format(problem=exc),
+                            _("save it from Excel or WPS as CSV UTF-8 (Comma delimited)"))
     if lists:
-        return unusable("separate list files go with CSV facts; a workbook holds its lists "
-                        "as sheets")
+        return unusable(_("separate list files go with CSV facts; a workbook holds its lists "
+                          "as sheets"))
     try:
         with open_workbook(path, limits) as sheets:
             units, skipped = _read_workbook(scheme, sheets, reader)
     except WorkbookLimitError as exc:
-        return unusable(f"the workbook is beyond the limits: {exc}", _LIMIT_HINT,
-                        "facts-too-large")
+        return unusable(_("the workbook is beyond the limits: {problem}").format(problem=exc),
+                        _(_LIMIT_HINT), "facts-too-large")
     except WorkbookError as exc:
-        return unusable(f"cannot read the workbook: {exc}", "save it from Excel or WPS as "
-                        ".xlsx")
+        return unusable(_("cannot read the workbook: {problem}").format(problem=exc),
+                        _("save it from Excel or WPS as .xlsx"))
     return _result(reader, units, skipped, name, digest)
 
 
@@ -765,21 +814,26 @@ def _read_workbook(scheme: Scheme, sheets: Sequence[SheetRows], reader: _Reader
         main = unknown.pop(0)
     for sheet in unknown:
         lists = [f for f in scheme.facts if f.is_list]
-        reader.file_problem("unknown-fact", f"sheet {sheet.title!r} is neither the units sheet "
-                            "nor a list fact's sheet", Location(reader.file, 0, 0, (),
-                                                                sheet.title),
-                            "list sheets are named by the fact: " + "、".join(
-                                f"{f.label} ({f.id})" for f in lists) +
-                            "; rename the sheet, or begin its name with _ to keep it aside")
+        reader.file_problem("unknown-fact",
+                            _("sheet {sheet!r} is neither the units sheet nor a list fact's "
+                              "sheet").format(sheet=sheet.title),
+                            Location(reader.file, 0, 0, (), sheet.title),
+                            _("list sheets are named by the fact: {facts}; rename the sheet, or "
+                              "begin its name with _ to keep it aside").format(facts=listing(
+                                  _("{label} ({value})").format(label=f.label, value=f.id)
+                                  for f in lists)))
     for fact, sheet in list_sheets:
         if fact.id in reader.present_lists:
-            reader.file_problem("bad-facts-file", f"two sheets hold the records of {fact.id}",
+            reader.file_problem("bad-facts-file",
+                                _("two sheets hold the records of {fact}").format(fact=fact.id),
                                 Location(reader.file, 0, 0, (), sheet.title))
             continue
         reader.read_records(fact, _Table(reader.file, sheet.title, sheet.rows))
     if main is None:
-        reader.file_problem("bad-facts-file", "the workbook has no units sheet",
-                            Location(reader.file), "name the sheet of units 单位")
+        reader.file_problem("bad-facts-file", _("the workbook has no units sheet"),
+                            Location(reader.file),
+                            _("name the sheet of units {name} or {label}").format(
+                                name=MAIN_SHEETS[1], label=MAIN_SHEETS[0]))
         return [], []
     return reader.read_units(_Table(reader.file, main.title, main.rows))
 
@@ -805,8 +859,10 @@ def _check_csv(scheme: Scheme, path: FilePath, data: bytes, reader: _Reader,
         fact = _list_fact_for(scheme, key)
         if fact is None:
             names = [f.id for f in scheme.facts if f.is_list]
-            reader.file_problem("unknown-fact", f"`{key}` is not a list fact of the scheme",
-                                Location(str(given)), "list facts: " + ", ".join(names))
+            reader.file_problem("unknown-fact",
+                                _("`{key}` is not a list fact of the scheme").format(key=key),
+                                Location(str(given)),
+                                _("list facts: {facts}").format(facts=", ".join(names)))
             continue
         files[fact.id] = FilePath(given)
     manifest = [(hashlib.sha256(data).hexdigest(), path.name)]
@@ -817,12 +873,14 @@ def _check_csv(scheme: Scheme, path: FilePath, data: bytes, reader: _Reader,
         try:
             list_data = list_file.read_bytes()
         except OSError as exc:
-            reader.file_problem("bad-facts-file", f"cannot read the records of {fact.id}: "
-                                f"{exc.strerror or exc}", Location(str(list_file)))
+            reader.file_problem("bad-facts-file",
+                                _("cannot read the records of {fact}: {reason}").format(
+                                    fact=fact.id, reason=exc.strerror or exc),
+                                Location(str(list_file)))
             continue
         if len(list_data) > reader.limits.facts_bytes:
-            raise WorkbookLimitError(f"{list_file.name} is larger than "
-                                     f"{reader.limits.facts_bytes} bytes")
+            raise WorkbookLimitError(_("{file} is larger than {most} bytes").format(
+                file=list_file.name, most=reader.limits.facts_bytes))
         manifest.append((hashlib.sha256(list_data).hexdigest(), list_file.name))
         try:
             reader.read_records(fact, _Table(str(list_file), "", _csv_rows(list_data,
@@ -838,8 +896,8 @@ def _check_csv(scheme: Scheme, path: FilePath, data: bytes, reader: _Reader,
     return _result(reader, units, skipped, str(path), digest)
 
 
-_LIMIT_HINT = ("split the file, or remove empty rows and columns; a service may hold files to "
-               "stricter limits (docs/security.md)")
+_LIMIT_HINT = N_("split the file, or remove empty rows and columns; a service may hold files "
+                 "to stricter limits (docs/security.md)")
 
 
 def _result(reader: _Reader, units: list[Subject], skipped: list[str], name: str,

@@ -38,6 +38,7 @@ from openpyxl.utils.exceptions import IllegalCharacterError, InvalidFileExceptio
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from .errors import OutputError
+from .i18n import _
 from .limits import DEFAULT_LIMITS, Limits, effective
 
 # Text that a spreadsheet program may take for a formula when the cell is edited.
@@ -110,29 +111,32 @@ def check_archive(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> None:
     except _READ_ERRORS as exc:
         raise WorkbookError(_describe(exc)) from None
     if len(infos) > limits.xlsx_members:
-        raise WorkbookLimitError(f"the workbook holds {len(infos)} parts, more than "
-                                 f"{limits.xlsx_members}")
+        raise WorkbookLimitError(_("the workbook holds {count} parts, more than {most}").format(
+            count=len(infos), most=limits.xlsx_members))
     total = 0
     for info in infos:
         total += info.file_size
         if info.file_size > _RATIO_FLOOR and info.file_size > info.compress_size * \
                 limits.xlsx_ratio:
             raise WorkbookLimitError(
-                f"part {info.filename[:80]!r} expands from {info.compress_size:,} to "
-                f"{info.file_size:,} bytes, more than {limits.xlsx_ratio} times: a zip bomb, "
-                "not a workbook")
+                _("part {part!r} expands from {packed} to {size} bytes, more than {ratio} "
+                  "times: a zip bomb, not a workbook").format(
+                    part=info.filename[:80], packed=f"{info.compress_size:,}",
+                    size=f"{info.file_size:,}", ratio=limits.xlsx_ratio))
     if total > limits.xlsx_bytes:
-        raise WorkbookLimitError(f"the workbook expands to {total:,} bytes, more than "
-                                 f"{limits.xlsx_bytes:,}")
+        raise WorkbookLimitError(_("the workbook expands to {size} bytes, more than "
+                                   "{most}").format(size=f"{total:,}",
+                                                    most=f"{limits.xlsx_bytes:,}"))
     try:
         with zipfile.ZipFile(path) as archive:
             for info in infos:
                 if info.filename.lower().endswith((".xml", ".rels", ".vml")):
                     with archive.open(info) as part:
                         if _DTD.search(part.read(_PROLOG_BYTES)):
-                            raise WorkbookError(f"part {info.filename[:80]!r} declares a DTD "
-                                                "(<!DOCTYPE or <!ENTITY), which spreadsheet "
-                                                "programs never write")
+                            raise WorkbookError(_(
+                                "part {part!r} declares a DTD (<!DOCTYPE or <!ENTITY), which "
+                                "spreadsheet programs never write").format(
+                                    part=info.filename[:80]))
     except _READ_ERRORS as exc:
         raise WorkbookError(_describe(exc)) from None
 
@@ -188,20 +192,23 @@ def _rows(sheet: Any, limits: Limits) -> Iterator[list[CellValue]]:
                 break
             row_number += 1
             if row_number > most_rows:
-                raise WorkbookLimitError(f"sheet {title!r} has more than {most_rows} rows")
+                raise WorkbookLimitError(_("sheet {sheet!r} has more than {most} rows").format(
+                    sheet=title, most=most_rows))
             if not row:  # a row missing from the file, which openpyxl fills in
                 yield []
                 continue
             if len(row) > limits.table_columns:
-                raise WorkbookLimitError(f"row {row_number} of sheet {title!r} has more than "
-                                         f"{limits.table_columns} columns")
+                raise WorkbookLimitError(_("row {row} of sheet {sheet!r} has more than {most} "
+                                           "columns").format(row=row_number, sheet=title,
+                                                             most=limits.table_columns))
             cells = []
             for column, cell in enumerate(row, start=1):
                 value = getattr(cell, "value", None)
                 if type(value) is str and len(value) > limits.text_chars:
-                    raise WorkbookLimitError(f"cell {column_letter(column)}{row_number} of sheet "
-                                             f"{title!r} holds more than {limits.text_chars} "
-                                             "characters")
+                    raise WorkbookLimitError(_("cell {cell} of sheet {sheet!r} holds more than "
+                                               "{most} characters").format(
+                                                 cell=f"{column_letter(column)}{row_number}",
+                                                 sheet=title, most=limits.text_chars))
                 data_type = getattr(cell, "data_type", "n")
                 kind = {"f": "formula", "e": "error"}.get(data_type, "value")
                 if kind == "value" and isinstance(value, str) and value.startswith("=") \
@@ -218,12 +225,13 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, OSError):
         return exc.strerror or str(exc)
     if isinstance(exc, (zipfile.BadZipFile, InvalidFileException)):
-        return "not an XLSX workbook (save it as Excel 工作簿 .xlsx)"
+        return _("not an XLSX workbook (save it as an Excel Workbook, .xlsx)")
     if isinstance(exc, SyntaxError):  # xml.etree.ElementTree.ParseError
-        return f"the workbook's XML cannot be read ({str(exc)[:120]})"
+        return _("the workbook's XML cannot be read ({problem})").format(problem=str(exc)[:120])
     if isinstance(exc, RuntimeError) and "encrypted" in str(exc):
-        return "the workbook is encrypted: save it without a password"
-    return f"the workbook is damaged ({type(exc).__name__}: {exc})"
+        return _("the workbook is encrypted: save it without a password")
+    return _("the workbook is damaged ({kind}: {problem})").format(kind=type(exc).__name__,
+                                                                   problem=exc)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -299,7 +307,7 @@ def write_workbook(sheets: Iterable[Sheet], *, streaming: bool = True) -> bytes:
         buffer = io.BytesIO()
         book.save(buffer)
     except (IllegalCharacterError, ValueError, TypeError) as exc:
-        raise OutputError(f"cannot write the workbook: {exc}") from None
+        raise OutputError(_("cannot write the workbook: {problem}").format(problem=exc)) from None
     return buffer.getvalue()
 
 
