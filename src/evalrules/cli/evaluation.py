@@ -86,7 +86,8 @@ def evaluate(scheme: Path, facts: Path, fmt: str | None, output: Path | None,
     if fmt == "xlsx" and output is None:
         raise UsageError("an XLSX workbook needs an output file: add -o results.xlsx")
     compiled = _load(scheme)
-    data, skipped = _read_facts_for(compiled, facts, _list_files(lists), skip_invalid)
+    data, skipped = _read_facts_for(compiled, facts, _list_files(lists), skip_invalid,
+                                    period)
     if store_path is not None and compiled.model.rectification is not None:
         data = _with_overdue(compiled, data, period, store_path)
     report = fmt in REPORT_FORMATS
