@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ..errors import UsageError
+from ..i18n import N_
 from .app import (
     EXIT_TESTS_FAILED,
     EXTENSIONS,
@@ -166,16 +167,21 @@ def template(scheme: Path, output: Path, rows: int) -> None:
 @click.option("--node", "node_id", default=None, help="Explain only this indicator subtree.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
+@click.option("--store", "store_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help=N_("Take the unit's overdue rectification items as of the "
+                                    "facts' period from this results store."))
 @output_option
 @handle_errors
 def explain(scheme: Path, facts: Path, unit_id: str, node_id: str | None, fmt: str,
-            output: Path | None) -> None:
+            store_path: Path | None, output: Path | None) -> None:
     """Show how one unit's points were reached, down to the facts."""
     from ..render import jsonout
     from ..render.text import format_explanation
 
     compiled = _load(scheme)
     data = compiled.read_facts(facts)
+    if store_path is not None and compiled.model.rectification is not None:
+        data = _with_overdue(compiled, data, None, store_path)
     unit = next((u for u in data.units if u.id == unit_id), None)
     if unit is None:
         import difflib
@@ -355,5 +361,9 @@ def _with_overdue(compiled: CompiledScheme, data: FactsFile, period: str | None,
     except PeriodError as exc:
         raise UsageError(f"--store needs the period: {exc}") from None
     with SQLiteStore(store_path) as store:
-        items = store.items(compiled.model.id)
+        items = store.items(compiled.model.id, open_only=False)
+    # The items still open at this period: a past period explained or evaluated again later
+    # sees the items that were open then.
+    start = Period.parse(text).index
+    items = [i for i in items if i.closed is None or Period.parse(i.closed).index >= start]
     return replace(data, units=tuple(with_overdue(compiled.model, data.units, items, text)))
