@@ -112,7 +112,7 @@ def evaluate(scheme: Path, facts: Path, fmt: str | None, output: Path | None,
         _emit(jsonout.dumps(jsonout.results(
             results, scheme_id=compiled.id, scheme_version=compiled.version,
             scheme_hash=compiled.hash, facts_file=str(facts), facts_hash=data.digest,
-            period=data.period, adjusted=adjusted)), output)
+            period=period or data.period, adjusted=adjusted)), output)
         return
     if not report:
         _emit(format_results(results, compiled.model), output)
@@ -120,7 +120,8 @@ def evaluate(scheme: Path, facts: Path, fmt: str | None, output: Path | None,
     from ..summary import summarize
 
     summary = summarize(compiled.model, results, scheme_hash=compiled.hash,
-                        facts_file=str(facts), facts_hash=data.digest, period=data.period,
+                        facts_file=str(facts), facts_hash=data.digest,
+                        period=period or data.period,
                         skipped=skipped, explanations=explanations, adjusted=adjusted)
     if fmt == "xlsx":
         from ..render.xlsx import results_workbook
