@@ -168,21 +168,23 @@ def template(scheme: Path, output: Path, rows: int) -> None:
 @click.option("--node", "node_id", default=None, help="Explain only this indicator subtree.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
+@click.option("--period", default=None,
+              help=N_("The period the facts cover, e.g. 2024-03 (default: the facts file's)."))
 @click.option("--store", "store_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help=N_("Take the unit's overdue rectification items as of the "
                                     "facts' period from this results store."))
 @output_option
 @handle_errors
 def explain(scheme: Path, facts: Path, unit_id: str, node_id: str | None, fmt: str,
-            store_path: Path | None, output: Path | None) -> None:
+            period: str | None, store_path: Path | None, output: Path | None) -> None:
     """Show how one unit's points were reached, down to the facts."""
     from ..render import jsonout
     from ..render.text import format_explanation
 
     compiled = _load(scheme)
-    data = compiled.read_facts(facts)
+    data, _skipped = _read_facts_for(compiled, facts, {}, False, period)
     if store_path is not None and compiled.model.rectification is not None:
-        data = _with_overdue(compiled, data, None, store_path)
+        data = _with_overdue(compiled, data, period, store_path)
     unit = next((u for u in data.units if u.id == unit_id), None)
     if unit is None:
         import difflib
