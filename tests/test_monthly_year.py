@@ -83,6 +83,7 @@ def test_period_values_describe_the_last_month_of_the_period() -> None:
     assert period_values(Period.parse("2024-H1"))["is_half_end"] is True
 
 
+@pytest.mark.lang("en_US")
 @pytest.mark.parametrize(("fact", "message"), [
     ("{id: month_of_year, label: 月, type: integer, source: period}",
      "the scheme declares no `periods`"),
@@ -99,6 +100,7 @@ def test_check_refuses_period_facts_it_cannot_fill(fact: str, message: str) -> N
     assert message in str(caught.value)
 
 
+@pytest.mark.lang("en_US")
 def test_period_facts_come_from_the_period_and_agree_on_both_paths() -> None:
     scheme = build("periods: {evaluated: month}\n" + PERIOD_BODY)
     unit = "units:\n  - {id: U, category: production, facts: {meetings_qtd: 0, hours_ytd: 6}}\n"
