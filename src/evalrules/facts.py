@@ -80,6 +80,8 @@ class _Checker:
         self.problems: list[Diagnostic] = []
         self.facts = {f.id: f for f in scheme.facts}
         self.by_label = {f.label: f for f in scheme.facts}
+        # The values of `source: period` facts, when the facts come with their period.
+        self.period_values: Mapping[str, Any] | None = None
 
     def problem(self, name: str, message: str, path: Path, hint: str = "",
                 key: bool = False) -> None:
@@ -262,6 +264,9 @@ class _Checker:
         for fact in self.scheme.facts:
             if fact.id in reported:
                 continue
+            if fact.source == "period" and self.period_values is not None:
+                values[fact.id] = self.from_period(fact, supplied.get(fact.id), who)
+                continue
             if fact.id not in supplied or supplied[fact.id][0] is None:
                 if fact.has_default:
                     default = fact.default
@@ -283,6 +288,20 @@ class _Checker:
             return None
         return Subject(unit_id, category, MappingProxyType(values), name,
                        MappingProxyType(reasons), location)
+
+    def from_period(self, fact: Fact, supplied: tuple[Any, Path] | None, who: str) -> Any:
+        """A `source: period` fact's value; a unit that states it must agree with the period."""
+        assert self.period_values is not None
+        value = self.period_values.get(fact.id)
+        if supplied is not None and supplied[0] is not None:
+            given = self.value(fact, supplied[0], supplied[1], who)
+            if given is not None and given != value:
+                self.problem("bad-fact-value", _("{who}: `{fact}` ({label}) is {given}, but the "
+                             "period gives {value}").format(who=who, fact=fact.id,
+                                                            label=fact.label, given=supplied[0],
+                                                            value=_plain(value)),
+                             supplied[1], _("remove it: it is filled from the period"))
+        return value
 
     def typed(self, fact: Fact, raw: Any, path: Path, who: str, reasons: dict[str, str]) -> Any:
         if fact.is_list:
@@ -446,10 +465,12 @@ TABLE_SUFFIXES = (".xlsx", ".xlsm", ".csv")
 
 
 def check_facts_file(scheme: Scheme, path: str | FilePath, limits: Limits = DEFAULT_LIMITS,
-                     lists: Mapping[str, str | FilePath] | None = None) -> FactsCheck:
+                     lists: Mapping[str, str | FilePath] | None = None,
+                     period: str | None = None) -> FactsCheck:
     """Read a facts file leniently, by its extension: YAML or JSON, XLSX, or CSV.
 
-    `lists` maps list facts to separate CSV files of records (for CSV facts).
+    `lists` maps list facts to separate CSV files of records (for CSV facts). `period`, when
+    given, overrides the file's `period:` for the scheme's `source: period` facts.
     """
     if FilePath(path).suffix.lower() in TABLE_SUFFIXES:
         from .tablefacts import check_table_facts
@@ -462,7 +483,7 @@ def check_facts_file(scheme: Scheme, path: str | FilePath, limits: Limits = DEFA
         problem = dg.make("bad-facts-file", _("cannot read the facts file: {reason}").format(
             reason=exc.strerror or exc), Location(name), _("check the path"))
         return FactsCheck(FactsFile((), name, ""), (problem,), (), True)
-    return check_facts_data(scheme, data, name, limits)
+    return check_facts_data(scheme, data, name, limits, period)
 
 
 def read_facts(scheme: Scheme, path: str | FilePath, limits: Limits = DEFAULT_LIMITS
@@ -479,7 +500,8 @@ def parse_facts(scheme: Scheme, data: bytes, name: str = "<facts>",
 
 
 def check_facts_data(scheme: Scheme, data: bytes, name: str = "<facts>",
-                     limits: Limits = DEFAULT_LIMITS) -> FactsCheck:
+                     limits: Limits = DEFAULT_LIMITS, period_given: str | None = None
+                     ) -> FactsCheck:
     """Check YAML or JSON facts given as bytes, leniently (see FactsCheck)."""
     from .yamlsource import load_yaml
 
@@ -528,8 +550,12 @@ def check_facts_data(scheme: Scheme, data: bytes, name: str = "<facts>",
                                 doc.locate(base), _("write `units:` followed by one `- id: ...` "
                                                     "per unit")))
         return unusable(problems)
-    blocking = bool(problems)
     checker = _Checker(scheme, doc.locate, limits)
+    from_period = [f.id for f in scheme.facts if f.source == "period"]
+    if from_period:
+        checker.period_values = _period_values(from_period, period_given or period, problems,
+                                               doc.locate(("period",) if period else ()))
+    blocking = bool(problems)
     checker.problems = problems
     seen: dict[str, Location] = {}
     units = []
@@ -545,6 +571,22 @@ def check_facts_data(scheme: Scheme, data: bytes, name: str = "<facts>",
             units.append(subject)
     return FactsCheck(FactsFile(tuple(units), name, digest, period),
                       tuple(dg.sorted_diagnostics(checker.problems)), tuple(skipped), blocking)
+
+
+def _period_values(names: Sequence[str], period: str, problems: list[Diagnostic],
+                   where: Location) -> Mapping[str, Any]:
+    """The values of the period facts, or a problem when the period is missing or wrong."""
+    from .periods import Period, PeriodError, period_values
+
+    try:
+        return period_values(Period.parse(period))
+    except PeriodError as exc:
+        reason = str(exc) if period else _("no period is given")
+        problems.append(dg.make("bad-facts-file", _("the scheme reads the period ({names}): "
+                                "{reason}").format(names=", ".join(names), reason=reason),
+                                where, _("add `period: 2024-03` at the top of the facts file, "
+                                         "or pass --period")))
+        return {}
 
 
 def facts_for_test(scheme: Scheme, name: str, category: str, facts: Mapping[str, Any],

@@ -62,8 +62,8 @@ def _vary(value: Any, decl: Fact | Field, rng: random.Random) -> Any:
 def _vary_unit(template: Subject, scheme: Scheme, rng: random.Random) -> dict[str, Any]:
     facts: dict[str, Any] = {}
     for fact in scheme.facts:
-        if fact.id not in template.values or fact.source == "history":
-            continue  # the results store supplies history facts
+        if fact.id not in template.values or fact.source in ("history", "period"):
+            continue  # the results store supplies history facts, the period period facts
         value = template.values[fact.id]
         if fact.is_list and not value and fact.has_default:
             continue  # an empty list that defaults to empty says nothing

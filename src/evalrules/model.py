@@ -16,6 +16,7 @@ from typing import Any
 
 from . import diagnostics as dg
 from .diagnostics import Diagnostic, Location, Path
+from .i18n import _
 from .numeric import NumericPolicy
 from .yamlsource import Document
 
@@ -863,6 +864,7 @@ def build_scheme(doc: Document, file: str) -> tuple[Scheme | None, list[Diagnost
     _check_meaning(scheme, b)
     _check_periods(scheme, b)
     check_rectification(scheme, b)
+    check_period_facts(scheme, b, "periods" in data)
     return scheme, b.problems
 
 
@@ -1161,6 +1163,30 @@ def _check_periods(scheme: Scheme, b: _Builder) -> None:
             b.problem("unknown-ranking", f"award `{award.id}` names unknown ranking "
                       f"`{award.ranking}`", award.location,
                       _did_you_mean(award.ranking, ranking_ids) or "declare it under rankings")
+
+
+def check_period_facts(scheme: Scheme, b: _Builder, periods_declared: bool) -> None:
+    """Facts with `source: period` name a value of the period and need `periods` declared."""
+    from .periods import PERIOD_FACTS
+
+    for fact in scheme.facts:
+        if fact.source != "period":
+            continue
+        wanted = PERIOD_FACTS.get(fact.id)
+        if wanted is None:
+            b.problem("bad-fact-declaration", _("fact `{fact}` has `source: period`, but the "
+                      "period has no value of that name").format(fact=fact.id), fact.location,
+                      _did_you_mean(fact.id, PERIOD_FACTS) or
+                      _("period values: {names}").format(names=", ".join(PERIOD_FACTS)))
+        elif fact.type != wanted:
+            b.problem("bad-fact-declaration", _("period fact `{fact}` must have `type: "
+                      "{type}`").format(fact=fact.id, type=wanted), fact.location,
+                      _("write `type: {type}`").format(type=wanted))
+        if not periods_declared:
+            b.problem("bad-fact-declaration", _("fact `{fact}` is filled from the evaluated "
+                      "period, but the scheme declares no `periods`").format(fact=fact.id),
+                      fact.location, _("add `periods: {evaluated: month}` (or quarter, half, "
+                                       "year)"))
 
 
 def check_rectification(scheme: Scheme, b: _Builder) -> None:

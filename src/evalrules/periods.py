@@ -97,3 +97,26 @@ class Period:
 
 def _from_index(index: int, kind: str) -> Period:
     return Period(index // 12, index % 12 + 1, kind)
+
+
+# Facts a scheme may declare with `source: period`: filled from the period being evaluated
+# (`--period`, or `period:` in the facts file), never typed in by hand. A period longer than a
+# month is described by its last month (2024-Q1 → month_of_year 3, is_quarter_end true).
+PERIOD_FACTS = {
+    "month_of_year": "integer",     # 1..12
+    "month_of_quarter": "integer",  # 1..3
+    "quarter_of_year": "integer",   # 1..4
+    "is_quarter_end": "boolean",    # the last month of a quarter (3, 6, 9, 12)
+    "is_half_end": "boolean",       # 6, 12
+    "is_year_end": "boolean",       # 12
+}
+
+
+def period_values(period: Period) -> dict[str, object]:
+    """The value of every name in PERIOD_FACTS for `period` (integers as Decimal)."""
+    from decimal import Decimal
+
+    last = period.first_month + period.months - 1
+    return {"month_of_year": Decimal(last), "month_of_quarter": Decimal((last - 1) % 3 + 1),
+            "quarter_of_year": Decimal((last - 1) // 3 + 1), "is_quarter_end": last % 3 == 0,
+            "is_half_end": last % 6 == 0, "is_year_end": last == 12}

@@ -109,12 +109,14 @@ def _list_files(pairs: Sequence[str]) -> dict[str, Path]:
 
 
 def _read_facts_for(scheme: CompiledScheme, facts: Path, lists: dict[str, Path],
-                    skip_invalid: bool) -> tuple[FactsFile, tuple[str, ...]]:
-    """The facts to evaluate, and the units skipped (only with --skip-invalid)."""
+                    skip_invalid: bool, period: str | None = None
+                    ) -> tuple[FactsFile, tuple[str, ...]]:
+    """The facts to evaluate, and the units skipped (only with --skip-invalid); `period`
+    (--period) overrides the file's for the scheme's `source: period` facts."""
     from ..facts import check_facts_file
     from ..render.text import format_diagnostics
 
-    checked = check_facts_file(scheme.model, facts, lists=lists or None)
+    checked = check_facts_file(scheme.model, facts, lists=lists or None, period=period)
     if not skip_invalid or not checked.problems:
         return checked.strict(), ()
     data = checked.lenient()  # raises when the file as a whole is unusable

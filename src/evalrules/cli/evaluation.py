@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ..errors import UsageError
+from ..i18n import N_
 from .app import (
     EXIT_TESTS_FAILED,
     EXTENSIONS,
@@ -86,7 +87,8 @@ def evaluate(scheme: Path, facts: Path, fmt: str | None, output: Path | None,
     if fmt == "xlsx" and output is None:
         raise UsageError("an XLSX workbook needs an output file: add -o results.xlsx")
     compiled = _load(scheme)
-    data, skipped = _read_facts_for(compiled, facts, _list_files(lists), skip_invalid)
+    data, skipped = _read_facts_for(compiled, facts, _list_files(lists), skip_invalid,
+                                    period)
     if store_path is not None and compiled.model.rectification is not None:
         data = _with_overdue(compiled, data, period, store_path)
     report = fmt in REPORT_FORMATS
@@ -110,7 +112,7 @@ def evaluate(scheme: Path, facts: Path, fmt: str | None, output: Path | None,
         _emit(jsonout.dumps(jsonout.results(
             results, scheme_id=compiled.id, scheme_version=compiled.version,
             scheme_hash=compiled.hash, facts_file=str(facts), facts_hash=data.digest,
-            period=data.period, adjusted=adjusted)), output)
+            period=period or data.period, adjusted=adjusted)), output)
         return
     if not report:
         _emit(format_results(results, compiled.model), output)
@@ -118,7 +120,8 @@ def evaluate(scheme: Path, facts: Path, fmt: str | None, output: Path | None,
     from ..summary import summarize
 
     summary = summarize(compiled.model, results, scheme_hash=compiled.hash,
-                        facts_file=str(facts), facts_hash=data.digest, period=data.period,
+                        facts_file=str(facts), facts_hash=data.digest,
+                        period=period or data.period,
                         skipped=skipped, explanations=explanations, adjusted=adjusted)
     if fmt == "xlsx":
         from ..render.xlsx import results_workbook
@@ -165,16 +168,23 @@ def template(scheme: Path, output: Path, rows: int) -> None:
 @click.option("--node", "node_id", default=None, help="Explain only this indicator subtree.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
+@click.option("--period", default=None,
+              help=N_("The period the facts cover, e.g. 2024-03 (default: the facts file's)."))
+@click.option("--store", "store_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help=N_("Take the unit's overdue rectification items as of the "
+                                    "facts' period from this results store."))
 @output_option
 @handle_errors
 def explain(scheme: Path, facts: Path, unit_id: str, node_id: str | None, fmt: str,
-            output: Path | None) -> None:
+            period: str | None, store_path: Path | None, output: Path | None) -> None:
     """Show how one unit's points were reached, down to the facts."""
     from ..render import jsonout
     from ..render.text import format_explanation
 
     compiled = _load(scheme)
-    data = compiled.read_facts(facts)
+    data, _skipped = _read_facts_for(compiled, facts, {}, False, period)
+    if store_path is not None and compiled.model.rectification is not None:
+        data = _with_overdue(compiled, data, period, store_path)
     unit = next((u for u in data.units if u.id == unit_id), None)
     if unit is None:
         import difflib
@@ -354,5 +364,9 @@ def _with_overdue(compiled: CompiledScheme, data: FactsFile, period: str | None,
     except PeriodError as exc:
         raise UsageError(f"--store needs the period: {exc}") from None
     with SQLiteStore(store_path) as store:
-        items = store.items(compiled.model.id)
+        items = store.items(compiled.model.id, open_only=False)
+    # The items still open at this period: a past period explained or evaluated again later
+    # sees the items that were open then.
+    start = Period.parse(text).index
+    items = [i for i in items if i.closed is None or Period.parse(i.closed).index >= start]
     return replace(data, units=tuple(with_overdue(compiled.model, data.units, items, text)))

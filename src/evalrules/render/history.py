@@ -135,6 +135,10 @@ def format_derivation(scheme: Scheme, record: UnitRecord,
     vetoes = record.notes.get("vetoes", [])
     if vetoes:
         lines.append(f"{pad}   {WORDS['vetoes']}：{'、'.join(vetoes)}")
+    for q in record.notes.get("quotas", []):
+        lines.append(f"{pad}   {WORDS['quota']}：{q['label']}：第{q['position']}名超出{q['limit']}"
+                     f"个名额，{_level_label(scheme, q['rating'], q['from'])}→"
+                     f"{_level_label(scheme, q['rating'], q['to'])}")
     for part in record.notes.get("parts", []):
         if "missing" in part:
             lines.append(f"{pad}   {part['period']}：{WORDS['missing']}（{part['missing']}）")
