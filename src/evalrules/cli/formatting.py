@@ -15,6 +15,8 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import click
 
+from ..i18n import click_gettext
+
 # Marks that must not begin a line, and marks that must not end one.
 _CLOSING = set("，。、；：？！）》」』】〕”’…—%％,.;:?!)]}")
 _OPENING = set("（《「『【〔“‘([{")
@@ -160,7 +162,7 @@ class HelpFormatter(click.HelpFormatter):
 
     def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
         if prefix is None:
-            prefix = click.formatting._("Usage:") + " "  # type: ignore[attr-defined]
+            prefix = click_gettext("Usage:") + " "
         usage_prefix = f"{prefix:>{self.current_indent}}{prog} "
         text_width = self.width - self.current_indent
         if not args:
