@@ -153,7 +153,25 @@ def _route_click_messages() -> None:
             module.ngettext = i18n.click_ngettext  # type: ignore[attr-defined]
 
 
+class _PathName:
+    """click.Path's name ("file", "directory", "path"), translated when it is read: click
+    translates it once, when an option is made at import time, so it would miss `--lang`."""
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        if obj.file_okay and not obj.dir_okay:
+            return i18n.click_gettext("file")
+        if obj.dir_okay and not obj.file_okay:
+            return i18n.click_gettext("directory")
+        return i18n.click_gettext("path")
+
+    def __set__(self, obj: Any, value: str) -> None:
+        pass  # worked out from the flags when read
+
+
 _route_click_messages()
+click.Path.name = _PathName()  # type: ignore[assignment]
 
 
 class _TranslatedHelp:
@@ -189,6 +207,15 @@ class _TranslatedHelp:
             for param, text in options:
                 param.help = text
 
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        """click makes the help option once, its text in the language of that moment; keep the
+        msgid instead, translated with the other options' help when shown."""
+        fresh = getattr(self, "_help_option", None) is None
+        option = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None and fresh:
+            option.help = N_("Show this message and exit.")
+        return option  # type: ignore[no-any-return]
 
     def get_short_help_str(self, limit: int = 45) -> str:
         """The short help, or the first sentence of the help, cut by display width."""
