@@ -45,6 +45,7 @@ def test_the_scaffold_checks_tests_and_lints_clean(scheme_id: str, title: str) -
     assert lint(compiled) == []
 
 
+@pytest.mark.lang("en_US")
 def test_init_writes_a_file_and_never_replaces_one_unasked(tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
@@ -337,16 +338,23 @@ def test_the_authoring_guide_shows_real_output(tmp_path: Path,
     line the command prints."""
     import shlex
 
-    for name in ("schemes", "examples", "tests"):
-        (tmp_path / name).symlink_to(ROOT / name)
-    monkeypatch.chdir(tmp_path)
+    # The guide shows the Chinese reports and the English messages: a line may be either, so
+    # the examples run in both languages, each in a directory of its own.
+    for lang in ("zh_CN", "en_US"):
+        for name in ("schemes", "examples", "tests"):
+            (tmp_path / lang / name).parent.mkdir(exist_ok=True)
+            (tmp_path / lang / name).symlink_to(ROOT / name)
     runs = _console_runs((ROOT / "docs" / "authoring.md").read_text("utf-8"))
     assert len(runs) >= 10
     for command, shown in runs:
         args = shlex.split(command)
         assert args[0] == "evalrules"
-        result = CliRunner().invoke(main, args[1:], catch_exceptions=False)
-        printed = (result.stdout + result.stderr).splitlines()
+        printed = []
+        for lang in ("zh_CN", "en_US"):
+            monkeypatch.chdir(tmp_path / lang)
+            result = CliRunner().invoke(main, ["--lang", lang, *args[1:]],
+                                        catch_exceptions=False)
+            printed += (result.stdout + result.stderr).splitlines()
         for line in shown:
             if "…" in line or not line.strip():
                 continue

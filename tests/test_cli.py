@@ -55,6 +55,7 @@ def test_check_json_lists_every_diagnostic_with_its_place() -> None:
     assert {"code", "name", "severity", "message", "hint", "file", "line", "column"} <= set(first)
 
 
+@pytest.mark.lang("en_US")
 def test_check_clean_scheme_exits_zero() -> None:
     assert invoke("check", SCHEME) == (0, "1 scheme(s) checked: no problems\n")
 
@@ -74,11 +75,13 @@ def test_bad_fact_value_names_file_line_unit_and_fact(tmp_path: Path) -> None:
     assert "Traceback" not in out
 
 
+@pytest.mark.lang("en_US")
 def test_unknown_unit_is_a_usage_error_with_a_suggestion() -> None:
     code, out = invoke("explain", SCHEME, FACTS, "--unit", "B1")
     assert code == 2 and "no unit `B1`" in out
 
 
+@pytest.mark.lang("en_US")
 def test_unknown_node_is_a_usage_error() -> None:
     code, out = invoke("explain", SCHEME, FACTS, "--unit", "B01", "--node", "org_setp")
     assert code == 2 and "did you mean org_setup" in out
@@ -134,6 +137,7 @@ def test_explain_shows_the_derivation_down_to_the_facts() -> None:
     assert "schemes/star-branch-5521.yaml:" in out
 
 
+@pytest.mark.lang("en_US")
 def test_test_command_reports_failures_with_exit_one(tmp_path: Path) -> None:
     scheme = tmp_path / "s.yaml"
     scheme.write_text(scheme_text("""

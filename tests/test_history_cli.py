@@ -84,7 +84,13 @@ def test_rank_lists_awards_of_a_stored_period(year: Path) -> None:
     assert code == 0, out
     assert "季度排名评先：" in out
     code, out = invoke("rank", SCHEME, "--store", year / "r.db", "--period", "2023-Q2")
-    assert code == 2 and "no stored results" in out
+    assert code == 2 and "没有 2023-Q2 的 `evaluation` 已存储结果" in out
+
+
+@pytest.mark.lang("en_US")
+def test_rank_of_a_period_not_stored_is_a_usage_error(year: Path) -> None:
+    code, out = invoke("rank", SCHEME, "--store", year / "r.db", "--period", "2023-Q2")
+    assert code == 2 and "no stored results of `evaluation` for 2023-Q2" in out
 
 
 def test_replacing_a_period_keeps_the_old_run(year: Path) -> None:

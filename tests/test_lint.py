@@ -283,6 +283,7 @@ def test_shipped_schemes_lint_with_warnings_only(name: str) -> None:
                                           "L112"}
 
 
+@pytest.mark.lang("en_US")
 def test_a_scheme_without_tests_gets_one_untested_finding() -> None:
     scheme = build("""
         facts:
@@ -308,6 +309,7 @@ def test_lint_includes_the_warnings_of_check() -> None:
     assert [d.code for d in lint(scheme)] == ["W201"]
 
 
+@pytest.mark.lang("en_US")
 def test_groups_whose_children_fall_short_are_reported_per_category() -> None:
     scheme = build("""
         facts:

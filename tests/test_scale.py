@@ -117,6 +117,7 @@ def test_streaming_refuses_bad_facts_and_leaves_the_old_output(small: Any, tmp_p
         assert (summary.skipped, summary.units, summary.problem_count) == (2, 128, 2)
 
 
+@pytest.mark.lang("en_US")
 def test_score_command_writes_csv_atomically(small: Any, tmp_path: Path) -> None:
     """`evalrules score` streams a file to CSV and says how many units it scored."""
     _, scheme_path, facts = small

@@ -160,6 +160,7 @@ def test_every_bad_cell_is_reported_at_once_with_sheet_row_column_unit_and_fact(
     assert "help: type 是 or 否" in err and "7 error(s)" in err
 
 
+@pytest.mark.lang("en_US")
 def test_skip_invalid_evaluates_the_valid_units_and_lists_the_others(
         filled: Path, tmp_path: Path) -> None:
     path = _broken(filled, tmp_path, {(5, "committee_meetings"): "=SUM(A1:A2)",
@@ -229,6 +230,7 @@ def test_hostile_text_never_becomes_a_formula_in_xlsx_or_csv(
     assert rows[1][3] == "100.00"  # numbers stay numbers, negative ones too
 
 
+@pytest.mark.lang("en_US")
 def test_results_workbook_sheets_numbers_frozen_headers(filled: Path, tmp_path: Path,
                                                          scheme: evalrules.CompiledScheme
                                                          ) -> None:
@@ -415,6 +417,7 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal(filled: Path, tmp_path: P
     assert code == 0 and "evaluating" not in err and "%" not in err
 
 
+@pytest.mark.lang("en_US")
 def test_progress_bar_on_a_terminal(tmp_path: Path) -> None:
     """The real command on a pseudo-terminal: the bar is drawn on standard error."""
     leader, follower = pty.openpty()
@@ -464,6 +467,7 @@ def test_explain_reads_a_workbook_too(filled: Path) -> None:
     assert code == 0 and "党费收缴台账" in out
 
 
+@pytest.mark.lang("en_US")
 def test_skip_invalid_works_for_yaml_facts(tmp_path: Path) -> None:
     text = FACTS.read_text("utf-8").replace("      full_members: 31\n",
                                             "      full_members: -31\n", 1)

@@ -14,9 +14,11 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 from . import diagnostics as dg
+from . import i18n
 from .api import CompiledScheme
 from .coverage import Coverage, coverage
 from .diagnostics import Diagnostic, Location
+from .i18n import N_, _
 from .intervals import INF, Analysis, analyse, show
 from .model import Node, Scheme
 from .testing import TestOutcome, run_tests
@@ -34,8 +36,29 @@ def lint(compiled: CompiledScheme, *, analysis: Analysis | None = None,
     return dg.sorted_diagnostics(list(compiled.warnings) + linter.found)
 
 
+# Messages whose subject is a kind of rule: one whole sentence per kind.
+NEVER_FIRES = {
+    "deduction": N_("deduction `{rule}` ({label}) can never fire: for facts within their "
+                    "declared ranges its condition is never true or its points are never above "
+                    "0"),
+    "bonus": N_("bonus `{rule}` ({label}) can never fire: for facts within their declared "
+                "ranges its condition is never true or its points are never above 0"),
+}
+UNTESTED = {
+    "deduction": N_("no embedded test fires deduction `{rule}` ({label})"),
+    "bonus": N_("no embedded test fires bonus `{rule}` ({label})"),
+    "veto": N_("no embedded test fires veto `{rule}` ({label})"),
+}
+KINDS = {"deduction": N_("deduction"), "bonus": N_("bonus")}
+
+
 def _plain(value: Decimal) -> str:
     return show(value)
+
+
+def _join(items: Iterable[str]) -> str:
+    """Category labels as a list: 生产类、辅助类 in Chinese, "a, b" in English."""
+    return ("、" if i18n.current_language() == i18n.CHINESE else ", ").join(items)
 
 
 class _Linter:
@@ -53,8 +76,9 @@ class _Linter:
     def which(self, categories: Sequence[str], never: bool = False) -> str:
         """'in every category' ('in any category' after a negation) or 'in 生产类, 辅助类'."""
         if len(categories) == len(self.scheme.categories) and len(categories) > 1:
-            return "in any category" if never else "in every category"
-        return "in " + ", ".join(self.labels.get(c, c) for c in categories)
+            return _("in any category") if never else _("in every category")
+        return _("in {categories}").format(
+            categories=_join(self.labels.get(c, c) for c in categories))
 
     def run(self) -> None:
         self.maxima()
@@ -85,17 +109,20 @@ class _Linter:
                     short.setdefault((total, group_max), []).append(cid)
             for (total, group_max), categories in short.items():
                 if node.id == "total":
-                    self.add("maxima-short", f"the top-level indicators add up to "
-                             f"{_plain(total)} points {self.which(categories)}, less than the "
-                             f"scale {_plain(group_max)}: no unit can reach full marks without "
-                             "a bonus", node.location,
-                             "make the maxima of the top-level indicators add up to `scale`")
+                    self.add("maxima-short", _(
+                        "the top-level indicators add up to {total} points {scope}, less than "
+                        "the scale {scale}: no unit can reach full marks without a bonus").format(
+                        total=_plain(total), scope=self.which(categories),
+                        scale=_plain(group_max)), node.location,
+                        _("make the maxima of the top-level indicators add up to `scale`"))
                 else:
-                    self.add("maxima-short", f"the children of `{node.id}` ({node.label}) add "
-                             f"up to {_plain(total)} points {self.which(categories)}, less than "
-                             f"its max {_plain(group_max)}: no unit can get full marks for it",
-                             node.location, "make the children's maxima add up to the group's "
-                             "max, or lower the group's max")
+                    self.add("maxima-short", _(
+                        "the children of `{node}` ({label}) add up to {total} points {scope}, "
+                        "less than its max {max}: no unit can get full marks for it").format(
+                        node=node.id, label=node.label, total=_plain(total),
+                        scope=self.which(categories), max=_plain(group_max)), node.location,
+                        _("make the children's maxima add up to the group's max, or lower the "
+                          "group's max"))
 
     # -- L111 max-unreachable, L112 points-fixed
 
@@ -116,17 +143,23 @@ class _Linter:
             where = node.formula_locations.get("points") or node.formula_locations.get(
                 "when") or node.location
             for best, categories in unreachable.items():
-                why = (f"its condition `{node.when}` is never true" if node.when else
-                       f"its formula reaches at most {_plain(best)}")
-                self.add("max-unreachable", f"criterion `{node.id}` ({node.label}) can never "
-                         f"get its full marks {self.which(categories, never=True)}: {why}", where,
-                         "check the formula against the facts' declared ranges, or lower "
-                         "`max` to what the formula can give")
+                why = (_("its condition `{condition}` is never true").format(
+                    condition=node.when) if node.when else
+                    _("its formula reaches at most {points}").format(points=_plain(best)))
+                self.add("max-unreachable", _(
+                    "criterion `{node}` ({label}) can never get its full marks {scope}: {why}")
+                    .format(node=node.id, label=node.label,
+                            scope=self.which(categories, never=True), why=why), where,
+                    _("check the formula against the facts' declared ranges, or lower `max` to "
+                      "what the formula can give"))
             for value, categories in fixed.items():
-                self.add("points-fixed", f"criterion `{node.id}` ({node.label}) always gets "
-                         f"{_plain(value)} points {self.which(categories)}: no fact value "
-                         "changes it", where, "make the formula read the facts it is about, "
-                         "or check the facts' declared ranges")
+                self.add("points-fixed", _(
+                    "criterion `{node}` ({label}) always gets {points} points {scope}: no fact "
+                    "value changes it").format(node=node.id, label=node.label,
+                                               points=_plain(value),
+                                               scope=self.which(categories)), where,
+                    _("make the formula read the facts it is about, or check the facts' "
+                      "declared ranges"))
 
     # -- L102 band-uncovered, L103 level-unreachable
 
@@ -142,11 +175,13 @@ class _Linter:
                 text = ", ".join(str(i) for i in reach.uncovered)
                 gaps.setdefault(text, []).append(cid)
             for text, categories in gaps.items():
-                self.add("band-uncovered", f"points {text} of `{rating.of}` can be reached "
-                         f"{self.which(categories)} but belong to no level of rating "
-                         f"`{rating.id}` ({rating.label})", rating.location,
-                         "extend the lowest or highest range to an open end, e.g. "
-                         "`(-inf, 60)` and `[90, +inf)`")
+                self.add("band-uncovered", _(
+                    "points {points} of `{node}` can be reached {scope} but belong to no level "
+                    "of rating `{rating}` ({label})").format(
+                    points=text, node=rating.of, scope=self.which(categories), rating=rating.id,
+                    label=rating.label), rating.location,
+                    _("extend the lowest or highest range to an open end, e.g. `(-inf, 60)` and "
+                      "`[90, +inf)`"))
             for level in rating.levels:
                 if level.range is None:
                     continue
@@ -166,15 +201,19 @@ class _Linter:
                 if not dead:
                     continue
                 if by_condition and level.when:
-                    why = f"its condition `{level.when}` is never true"
+                    why = _("its condition `{condition}` is never true").format(
+                        condition=level.when)
                 else:
-                    why = (f"the points of `{rating.of}` stay within "
-                           f"{', '.join(sorted(set(spans)))}")
-                self.add("level-unreachable", f"level `{level.id}` ({level.label}) "
-                         f"{level.range} of rating `{rating.id}` can never be reached "
-                         f"{self.which(dead, never=True)}: {why}", level.location,
-                         "move the range into what the node can score, or check the maxima "
-                         "and the level's condition")
+                    why = _("the points of `{node}` stay within {spans}").format(
+                        node=rating.of, spans=", ".join(sorted(set(spans))))
+                self.add("level-unreachable", _(
+                    "level `{level}` ({label}) {range} of rating `{rating}` can never be reached "
+                    "{scope}: {why}").format(level=level.id, label=level.label,
+                                             range=level.range, rating=rating.id,
+                                             scope=self.which(dead, never=True), why=why),
+                    level.location,
+                    _("move the range into what the node can score, or check the maxima and "
+                      "the level's condition"))
 
     # -- L106 deduction-exceeds-node, L108 rule-never-fires
 
@@ -198,20 +237,24 @@ class _Linter:
                     exceeds.setdefault((rr.amount.high, room), []).append(cid)
             where = rule.formula_locations.get("when") or rule.location
             if never:
-                self.add("rule-never-fires", f"{rule.kind} `{rule.id}` ({rule.label}) can "
-                         "never fire: for facts within their declared ranges its condition "
-                         "is never true or its points are never above 0", where,
-                         "check the condition and the points against the facts' declared "
-                         "ranges, or remove the rule")
+                self.add("rule-never-fires", _(NEVER_FIRES[rule.kind]).format(
+                    rule=rule.id, label=rule.label), where,
+                    _("check the condition and the points against the facts' declared ranges, "
+                      "or remove the rule"))
             for (asked, room), categories in exceeds.items():
-                amount = "any number of points (`cap: none`)" if asked == INF else \
-                    f"up to {_plain(asked)} points"
-                self.add("deduction-exceeds-node", f"deduction `{rule.id}` ({rule.label}) can "
-                         f"ask for {amount}, but `{rule.applies_to}` has at most "
-                         f"{_plain(room)} points to lose {self.which(categories)}: the rest is "
-                         "silently dropped at the floor", rule.location,
-                         "lower its `cap` to what the node can lose, or let it apply to the "
-                         "group above")
+                if asked == INF:
+                    message = _("deduction `{rule}` ({label}) can ask for any number of points "
+                                "(`cap: none`), but `{node}` has at most {room} points to lose "
+                                "{scope}: the rest is silently dropped at the floor")
+                else:
+                    message = _("deduction `{rule}` ({label}) can ask for up to {points} points, "
+                                "but `{node}` has at most {room} points to lose {scope}: the "
+                                "rest is silently dropped at the floor")
+                self.add("deduction-exceeds-node", message.format(
+                    rule=rule.id, label=rule.label, points=_plain(asked), node=rule.applies_to,
+                    room=_plain(room), scope=self.which(categories)), rule.location,
+                    _("lower its `cap` to what the node can lose, or let it apply to the group "
+                      "above"))
 
     # -- L107 veto-never-fires
 
@@ -219,40 +262,43 @@ class _Linter:
         for veto in self.scheme.vetoes:
             if any(self.a.vetoes[(cid, veto.id)].fires.can_true for cid in self.a.categories):
                 continue
-            self.add("veto-never-fires", f"veto `{veto.id}` ({veto.label}) can never fire: "
-                     f"its condition `{veto.when}` is never true for facts within their "
-                     "declared ranges (or it applies to no category)", veto.formula_location,
-                     "check the condition against the facts' declared ranges and values")
+            self.add("veto-never-fires", _(
+                "veto `{veto}` ({label}) can never fire: its condition `{condition}` is never "
+                "true for facts within their declared ranges (or it applies to no category)")
+                .format(veto=veto.id, label=veto.label, condition=veto.when),
+                veto.formula_location,
+                _("check the condition against the facts' declared ranges and values"))
 
     # -- L104 untested-criterion, L105 untested-rule
 
     def tests(self) -> None:
         if not self.scheme.tests:
-            self.add("untested-criterion", f"the scheme has no embedded tests: none of its "
-                     f"{len(self.covered.criteria)} criteria is exercised",
-                     Location(self.scheme.file, 1, 1),
-                     "add `tests:` with examples whose facts make criteria lose points")
+            self.add("untested-criterion", _(
+                "the scheme has no embedded tests: none of its {count} criteria is exercised")
+                .format(count=len(self.covered.criteria)), Location(self.scheme.file, 1, 1),
+                _("add `tests:` with examples whose facts make criteria lose points"))
             return
         for item in self.covered.criteria:
             if item.exercised or not self._can_lose(item.id):
                 continue
             if not item.applicable:
-                why = "it is not applicable in any test"
+                why = _("it is not applicable in any test")
             elif len(item.applicable) == 1:
-                why = "it gets its full marks in the only test that evaluates it"
+                why = _("it gets its full marks in the only test that evaluates it")
             else:
-                why = f"it gets its full marks in all {len(item.applicable)} tests that " \
-                      "evaluate it"
-            self.add("untested-criterion", f"no embedded test takes points from criterion "
-                     f"`{item.id}` ({item.label}): {why}", item.location,
-                     "add a test (or one that `extends:` another) whose facts make it lose "
-                     "points, so that a wrong formula cannot pass unnoticed")
+                why = _("it gets its full marks in all {count} tests that evaluate it").format(
+                    count=len(item.applicable))
+            self.add("untested-criterion", _(
+                "no embedded test takes points from criterion `{node}` ({label}): {why}").format(
+                node=item.id, label=item.label, why=why), item.location,
+                _("add a test (or one that `extends:` another) whose facts make it lose points, "
+                  "so that a wrong formula cannot pass unnoticed"))
         for rule in (*self.covered.rules, *self.covered.vetoes):
             if rule.exercised or not self._can_fire(rule.id, rule.kind):
                 continue
-            self.add("untested-rule", f"no embedded test fires {rule.kind} `{rule.id}` "
-                     f"({rule.label})", rule.location,
-                     "add a test whose facts make it fire, and list it under `fired:`")
+            self.add("untested-rule", _(UNTESTED[rule.kind]).format(
+                rule=rule.id, label=rule.label), rule.location,
+                _("add a test whose facts make it fire, and list it under `fired:`"))
 
     def _can_lose(self, node_id: str) -> bool:
         for cid in self.a.categories:
@@ -274,28 +320,30 @@ class _Linter:
         def unlabelled(items: Iterable[tuple[str, str, str, Location]]) -> None:
             for what, item_id, label, where in items:
                 if label == item_id:
-                    self.add("missing-label", f"{what} `{item_id}` has no label: reports will "
-                             f"show the id `{item_id}` instead of a name", where,
-                             "add `label:` with the Chinese name that reports should show")
+                    self.add("missing-label", _(
+                        "{what} `{item}` has no label: reports will show the id `{item}` "
+                        "instead of a name").format(what=what, item=item_id), where,
+                        _("add `label:` with the Chinese name that reports should show"))
 
-        unlabelled(("category", c.id, c.label, c.location) for c in s.categories)
+        unlabelled((_("category"), c.id, c.label, c.location) for c in s.categories)
         for fact in s.facts:
-            unlabelled([("fact", fact.id, fact.label, fact.location)])
-            unlabelled((f"value of `{fact.id}`", v, label, fact.location)
+            unlabelled([(_("fact"), fact.id, fact.label, fact.location)])
+            unlabelled((_("value of `{fact}`").format(fact=fact.id), v, label, fact.location)
                        for v, label in fact.values)
             for f in fact.fields:
-                unlabelled([(f"field of `{fact.id}`", f.id, f.label, f.location)])
-                unlabelled((f"value of `{fact.id}.{f.id}`", v, label, f.location)
-                           for v, label in f.values)
-        unlabelled(("derived value", d.id, d.label, d.location) for d in s.derived)
-        unlabelled(("indicator", n.id, n.label, n.location) for n in s.root.children
+                unlabelled([(_("field of `{fact}`").format(fact=fact.id), f.id, f.label,
+                             f.location)])
+                unlabelled((_("value of `{fact}`").format(fact=f"{fact.id}.{f.id}"), v, label,
+                            f.location) for v, label in f.values)
+        unlabelled((_("derived value"), d.id, d.label, d.location) for d in s.derived)
+        unlabelled((_("indicator"), n.id, n.label, n.location) for n in s.root.children
                    for n in n.walk())
-        unlabelled((r.kind, r.id, r.label, r.location) for r in s.adjustments)
-        unlabelled(("veto", v.id, v.label, v.location) for v in s.vetoes)
+        unlabelled((_(KINDS[r.kind]), r.id, r.label, r.location) for r in s.adjustments)
+        unlabelled((_("veto"), v.id, v.label, v.location) for v in s.vetoes)
         for rating in s.ratings:
-            unlabelled([("rating", rating.id, rating.label, rating.location)])
-            unlabelled((f"level of `{rating.id}`", lv.id, lv.label, lv.location)
-                       for lv in rating.levels)
+            unlabelled([(_("rating"), rating.id, rating.label, rating.location)])
+            unlabelled((_("level of `{rating}`").format(rating=rating.id), lv.id, lv.label,
+                        lv.location) for lv in rating.levels)
         for group in s.nodes():
             leaves = [c for c in group.children if not c.is_group]
             with_basis = [c for c in leaves if c.basis.strip()]
@@ -303,12 +351,14 @@ class _Linter:
                 continue
             for child in leaves:
                 if not child.basis.strip():
-                    self.add("missing-basis", f"criterion `{child.id}` ({child.label}) states "
-                             f"no `basis`, while {len(with_basis)} of its "
-                             f"{len(leaves) - 1} sibling criteria do", child.location,
-                             "add `basis:` naming the regulation article or rule behind its "
-                             "points, so auditors can trace them",
-                             related=(with_basis[0].location,))
+                    self.add("missing-basis", _(
+                        "criterion `{node}` ({label}) states no `basis`, while {count} of its "
+                        "{siblings} sibling criteria do").format(
+                        node=child.id, label=child.label, count=len(with_basis),
+                        siblings=len(leaves) - 1), child.location,
+                        _("add `basis:` naming the regulation article or rule behind its "
+                          "points, so auditors can trace them"),
+                        related=(with_basis[0].location,))
 
 
 def _max_of(node: Node, category: str) -> Decimal:

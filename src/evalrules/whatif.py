@@ -20,10 +20,11 @@ from .diagnostics import Diagnostic, Location
 from .errors import FactsError
 from .evaluate import Result
 from .facts import Subject, subject_from_mapping
+from .i18n import N_, _
 from .model import Fact, check_value_shape
 from .trace import DerivedStep, NodeStep, RuleStep, VetoStep
 
-ASSUMED_REASON = "假设分析（what-if）"
+ASSUMED_REASON = N_("assumed in a what-if analysis")
 TRUE_WORDS = {"true": True, "yes": True, "是": True, "1": True,
               "false": False, "no": False, "否": False, "0": False}
 
@@ -70,20 +71,21 @@ def parse_assignments(scheme: CompiledScheme, texts: Sequence[str]
         name, sep, raw = text.partition("=")
         name = name.strip()
         if not sep or not name:
-            problems.append(dg.make("bad-fact-value", f"`{text}` is not `fact=value`", where,
-                                    "write e.g. --set committee_meetings=3"))
+            problems.append(dg.make("bad-fact-value", _("`{text}` is not `fact=value`").format(
+                text=text), where, _("write e.g. --set committee_meetings=3")))
             continue
         fact = facts.get(name) or by_label.get(name)
         if fact is None:
             close = difflib.get_close_matches(name, list(facts), n=1, cutoff=0.6)
-            problems.append(dg.make("unknown-fact", f"the scheme declares no fact `{name}`",
-                                    where, f"did you mean `{close[0]}`?" if close else
-                                    "use a fact id from the scheme's `facts:`"))
+            problems.append(dg.make("unknown-fact", _("the scheme declares no fact `{fact}`")
+                                    .format(fact=name), where,
+                                    _("did you mean `{fact}`?").format(fact=close[0]) if close
+                                    else _("use a fact id from the scheme's `facts:`")))
             continue
         value, problem = read_value(fact, raw.strip())
         if problem:
-            problems.append(dg.make("bad-fact-value", f"`{fact.id}` ({fact.label}): {problem}",
-                                    where, _hint(fact)))
+            problems.append(dg.make("bad-fact-value", _("`{fact}` ({label}): {problem}").format(
+                fact=fact.id, label=fact.label, problem=problem), where, _hint(fact)))
             continue
         values[fact.id] = value
     return values, problems
@@ -98,32 +100,34 @@ def read_value(fact: Fact, raw: str) -> tuple[Any, str]:
         try:
             number = Decimal(raw)
         except InvalidOperation:
-            return None, f"expected a number, got {raw!r}"
+            return None, _("expected a number, got {value}").format(value=repr(raw))
         if not number.is_finite():
-            return None, "expected a finite number"
+            return None, _("expected a finite number")
         if (fact.min is not None and number < fact.min) or (
                 fact.max is not None and number > fact.max):
             low = "-inf" if fact.min is None else str(fact.min)
             high = "+inf" if fact.max is None else str(fact.max)
-            return None, f"{raw} is outside [{low}, {high}]"
+            return None, _("{value} is outside [{low}, {high}]").format(value=raw, low=low,
+                                                                         high=high)
         if kind == "discretionary" and number != 0:
-            return {"value": number, "reason": ASSUMED_REASON}, ""
+            return {"value": number, "reason": _(ASSUMED_REASON)}, ""
         problem = check_value_shape(fact, number)
         return (number, "") if not problem else (None, problem)
     if kind == "boolean":
         if raw.lower() in TRUE_WORDS:
             return TRUE_WORDS[raw.lower()], ""
-        return None, f"expected true or false, got {raw!r}"
+        return None, _("expected true or false, got {value}").format(value=repr(raw))
     if kind == "enum":
         for value_id, label in fact.values:
             if raw in (value_id, label):
                 return value_id, ""
-        return None, f"expected one of {', '.join(v for v, _ in fact.values)}, got {raw!r}"
+        return None, _("expected one of {values}, got {value}").format(
+            values=", ".join(v for v, _label in fact.values), value=repr(raw))
     if kind == "date":
         try:
             return dt.date.fromisoformat(raw).isoformat(), ""
         except ValueError:
-            return None, f"expected a date (YYYY-MM-DD), got {raw!r}"
+            return None, _("expected a date (YYYY-MM-DD), got {value}").format(value=repr(raw))
     if kind == "list":
         return _structured(raw, list)
     return raw, ""
@@ -135,20 +139,29 @@ def _structured(raw: str, kind: type) -> tuple[Any, str]:
 
     doc, problems = load_yaml(raw, "--set")
     if doc is None or any(p.is_error for p in problems) or not isinstance(doc.data, kind):
-        what = "a list of records such as [{level: ordinary, persons: 1}]" if kind is list \
-            else "{value: 2, reason: ...}"
-        return None, f"expected {what}, got {raw!r}"
+        if kind is list:
+            return None, _("expected a list of records such as {example}, got {value}").format(
+                example="[{level: ordinary, persons: 1}]", value=repr(raw))
+        return None, _("expected {example}, got {value}").format(
+            example="{value: 2, reason: ...}", value=repr(raw))
     return doc.data, ""
 
 
 def _hint(fact: Fact) -> str:
     if fact.type == "enum":
-        return "values: " + ", ".join(f"{v} ({label})" if label != v else v
-                                      for v, label in fact.values)
-    return {"boolean": "write true or false", "date": "write a date, e.g. 2024-03-31",
-            "list": "write the records as YAML, e.g. '[]' or '[{field: value}]'",
-            "discretionary": "write a number (the reason is recorded as a what-if), or "
-                             "'{value: 2, reason: ...}'"}.get(fact.type, "write a number")
+        return _("values: {values}").format(values=", ".join(
+            f"{v} ({label})" if label != v else v for v, label in fact.values))
+    return _(HINTS.get(fact.type, HINTS["number"]))
+
+
+HINTS = {
+    "boolean": N_("write true or false"),
+    "date": N_("write a date, e.g. 2024-03-31"),
+    "list": N_("write the records as YAML, e.g. '[]' or '[{field: value}]'"),
+    "discretionary": N_("write a number (the reason is recorded as a what-if), or "
+                        "'{value: 2, reason: ...}'"),
+    "number": N_("write a number"),
+}
 
 
 def _plain_facts(subject: Subject, scheme: CompiledScheme) -> dict[str, Any]:

@@ -9,6 +9,7 @@ Exit codes: 0 success; 1 embedded tests failed (`test`) or warnings with --stric
 
 from __future__ import annotations
 
+import inspect
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -20,6 +21,7 @@ import click
 from .. import i18n
 from ..errors import EvalrulesError, FactsError, SchemeError, UsageError
 from ..i18n import N_, _
+from .formatting import HelpFormatter, shorten
 
 if TYPE_CHECKING:
     from ..api import CompiledScheme
@@ -44,7 +46,7 @@ def _emit(text: str, output: Path | None) -> None:
     from ..atomic import write_atomic
 
     write_atomic(output, (text.rstrip("\n") + "\n").encode("utf-8"))
-    click.echo(f"wrote {output}", err=True)
+    click.echo(_("wrote {file}").format(file=output), err=True)
 
 
 def _emit_bytes(data: bytes, output: Path | None) -> None:
@@ -54,7 +56,8 @@ def _emit_bytes(data: bytes, output: Path | None) -> None:
     from ..atomic import write_atomic
 
     write_atomic(output, data)
-    click.echo(f"wrote {output} ({len(data):,} bytes)", err=True)
+    click.echo(_("wrote {file} ({size} bytes)").format(file=output, size=f"{len(data):,}"),
+               err=True)
 
 
 @contextmanager
@@ -76,7 +79,7 @@ def _fail(exc: EvalrulesError) -> None:
     if isinstance(exc, (SchemeError, FactsError)) and exc.diagnostics:
         click.echo(format_diagnostics(exc.diagnostics), err=True)
     else:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(_("error: {message}").format(message=exc), err=True)
     sys.exit(exc.exit_code)
 
 
@@ -103,7 +106,7 @@ def _list_files(pairs: Sequence[str]) -> dict[str, Path]:
     for pair in pairs:
         fact, sep, file = pair.partition("=")
         if not sep or not fact or not file:
-            raise UsageError(f"--list takes FACT=FILE, not {pair!r}")
+            raise UsageError(_("--list takes FACT=FILE, not {value}").format(value=repr(pair)))
         out[fact.strip()] = Path(file)
     return out
 
@@ -121,8 +124,8 @@ def _read_facts_for(scheme: CompiledScheme, facts: Path, lists: dict[str, Path],
         return checked.strict(), ()
     data = checked.lenient()  # raises when the file as a whole is unusable
     click.echo(format_diagnostics(checked.problems), err=True)
-    click.echo(f"skipped {len(checked.skipped)} unit(s) with errors (--skip-invalid): "
-               + ", ".join(checked.skipped), err=True)
+    click.echo(_("skipped {count} unit(s) with errors (--skip-invalid): {units}").format(
+        count=len(checked.skipped), units=", ".join(checked.skipped)), err=True)
     return data, checked.skipped
 
 
@@ -131,7 +134,8 @@ scheme_argument = click.argument("scheme", type=click.Path(exists=True, dir_okay
 facts_argument = click.argument("facts", type=click.Path(exists=True, dir_okay=False,
                                                          path_type=Path))
 output_option = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-                             help="Write to this file (atomically) instead of standard output.")
+                             help=N_("Write to this file (atomically) instead of standard "
+                                     "output."))
 
 
 def _route_click_messages() -> None:
@@ -151,7 +155,25 @@ def _route_click_messages() -> None:
             module.ngettext = i18n.click_ngettext  # type: ignore[attr-defined]
 
 
+class _PathName:
+    """click.Path's name ("file", "directory", "path"), translated when it is read: click
+    translates it once, when an option is made at import time, so it would miss `--lang`."""
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        if obj.file_okay and not obj.dir_okay:
+            return i18n.click_gettext("file")
+        if obj.dir_okay and not obj.file_okay:
+            return i18n.click_gettext("directory")
+        return i18n.click_gettext("path")
+
+    def __set__(self, obj: Any, value: str) -> None:
+        pass  # worked out from the flags when read
+
+
 _route_click_messages()
+click.Path.name = _PathName()  # type: ignore[assignment]
 
 
 class _TranslatedHelp:
@@ -188,12 +210,35 @@ class _TranslatedHelp:
                 param.help = text
 
 
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        """click makes the help option once, its text in the language of that moment; keep the
+        msgid instead, translated with the other options' help when shown."""
+        fresh = getattr(self, "_help_option", None) is None
+        option = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None and fresh:
+            option.help = N_("Show this message and exit.")
+        return option  # type: ignore[no-any-return]
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        """The short help, or the first sentence of the help, cut by display width."""
+        text = self.short_help or (shorten(inspect.cleandoc(self.help), limit)
+                                   if self.help else "")
+        return text.strip()
+
+
+class Context(click.Context):
+    """Help wrapped by display width, so that Chinese help fits the terminal."""
+
+    formatter_class = HelpFormatter
+
+
 class Command(_TranslatedHelp, click.Command):
-    pass
+    context_class = Context
 
 
 class Group(_TranslatedHelp, click.Group):
     command_class = Command
+    context_class = Context
 
     def main(self, args: Sequence[str] | None = None, *pargs: Any, **kwargs: Any) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
@@ -223,10 +268,23 @@ def _requested_language(argv: Sequence[str]) -> str:
               expose_value=False,
               help=N_("Language of messages, help and reports: zh_CN (Chinese) or en_US "
                       "(English). Default: the locale (LANG), Chinese when it names none."))
-@click.version_option(package_name="evalrules")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True,
+              callback=lambda ctx, param, value: _show_version(ctx, value),
+              help=N_("Show the version and exit."))
 def main() -> None:
     pass
 
+
+def _show_version(ctx: click.Context, value: bool) -> None:
+    """`--version`, in the language of the run (click's own option translates its text once,
+    when the module is imported)."""
+    if not value or ctx.resilient_parsing:
+        return
+    from importlib.metadata import version
+
+    click.echo(_("{program}, version {version}").format(
+        program=ctx.find_root().info_name, version=version("evalrules")), color=ctx.color)
+    ctx.exit()
 
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ..errors import UsageError
-from ..i18n import N_
+from ..i18n import N_, _
 from .app import (
     EXIT_TESTS_FAILED,
     EXTENSIONS,
@@ -37,55 +37,69 @@ if TYPE_CHECKING:
     from ..facts import FactsFile
     from ..store import UnitRecord
 
-@main.command()
+
+def _unknown_unit(unit_id: str, facts: Path, close: str | None, ids: Sequence[str]) -> str:
+    """The message for a unit id the facts file does not hold."""
+    if close is not None:
+        return _("no unit `{unit}` in {file}; did you mean {close}?").format(
+            unit=unit_id, file=facts, close=close)
+    return _("no unit `{unit}` in {file}; units: {units}").format(
+        unit=unit_id, file=facts, units=", ".join(ids[:20]))
+
+
+@main.command(
+    short_help=N_("Check schemes and report every problem."),
+    help=N_("Check schemes and report every problem with file:line:column and a hint."))
 @click.argument("schemes", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
-@click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1).")
+              show_default=True, help=N_("Diagnostics as text lines or as one JSON document."))
+@click.option("--strict", is_flag=True, help=N_("Treat warnings as errors (exit 1)."))
 def check(schemes: Sequence[Path], fmt: str, strict: bool) -> None:
-    """Check schemes and report every problem with file:line:column and a hint."""
     from .. import api
 
     every = []
     for path in schemes:
-        _, problems = api.check(path)
+        _compiled, problems = api.check(path)
         every.extend(problems)
-    report_diagnostics(every, fmt, strict, f"{len(schemes)} scheme(s) checked: no problems")
+    report_diagnostics(every, fmt, strict,
+                       _("{count} scheme(s) checked: no problems").format(count=len(schemes)))
 
 
-@main.command()
+@main.command(
+    short_help=N_("Evaluate every unit of a facts file."),
+    help=N_("Evaluate every unit in FACTS (YAML, JSON, XLSX or CSV) and report totals, "
+            "ratings and the rules that fired: as text, JSON, CSV, an XLSX workbook, Markdown "
+            "or an HTML audit report."))
 @scheme_argument
 @facts_argument
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
-              help="Output format (default: from the output file's extension, else text).")
+              help=N_("Output format (default: from the output file's extension, else text)."))
 @output_option
 @click.option("--list", "lists", multiple=True, metavar="FACT=FILE",
-              help="CSV file holding a list fact's records, for CSV facts (repeatable; by "
-                   "default FACTS's stem + .FACT.csv beside it).")
+              help=N_("CSV file holding a list fact's records, for CSV facts (repeatable; by "
+                      "default FACTS's stem + .FACT.csv beside it)."))
 @click.option("--skip-invalid", is_flag=True,
-              help="Evaluate the units whose facts are valid and list the others, instead of "
-                   "refusing the whole file.")
+              help=N_("Evaluate the units whose facts are valid and list the others, instead "
+                      "of refusing the whole file."))
 @click.option("--period", default=None,
-              help="The period the facts cover, e.g. 2024-03 (default: the facts file's).")
+              help=N_("The period the facts cover, e.g. 2024-03 (default: the facts file's)."))
 @click.option("--store", "store_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="Record the run in this results store (an SQLite file).")
+              default=None, help=N_("Record the run in this results store (an SQLite file)."))
 @click.option("--replace", is_flag=True,
-              help="With --store: replace the period's stored results (kept in the history).")
+              help=N_("With --store: replace the period's stored results (kept in the "
+                      "history)."))
 @handle_errors
 def evaluate(scheme: Path, facts: Path, fmt: str | None, output: Path | None,
              lists: Sequence[str], skip_invalid: bool, period: str | None,
              store_path: Path | None, replace: bool) -> None:
-    """Evaluate every unit in FACTS (YAML, JSON, XLSX or CSV) and report totals, ratings and
-    the rules that fired: as text, JSON, CSV, an XLSX workbook, Markdown or an HTML audit
-    report."""
     from ..render import jsonout
     from ..render.text import format_results
 
     if fmt is None:
         fmt = EXTENSIONS.get(output.suffix.lower(), "text") if output is not None else "text"
     if fmt == "xlsx" and output is None:
-        raise UsageError("an XLSX workbook needs an output file: add -o results.xlsx")
+        raise UsageError(_("an XLSX workbook needs an output file: add -o results.xlsx"))
     compiled = _load(scheme)
     data, skipped = _read_facts_for(compiled, facts, _list_files(lists), skip_invalid,
                                     period)
@@ -94,7 +108,7 @@ def evaluate(scheme: Path, facts: Path, fmt: str | None, output: Path | None,
     report = fmt in REPORT_FORMATS
     results: list[Result] = []
     explanations: list[Explanation] = []
-    with _progress(len(data.units), "evaluating") as advance:
+    with _progress(len(data.units), _("evaluating")) as advance:
         for unit in data.units:
             result = compiled.evaluate(unit)
             results.append(result)
@@ -142,32 +156,38 @@ def evaluate(scheme: Path, facts: Path, fmt: str | None, output: Path | None,
         _emit_bytes(report_html(summary, f"evalrules {__version__}").encode("utf-8"), output)
 
 
-@main.command()
+@main.command(
+    short_help=N_("Write a fill-in facts workbook for a scheme."),
+    help=N_("Write a fill-in workbook for the facts SCHEME declares: Chinese headers with the "
+            "ids kept for reading back, notes with units and ranges, drop-down lists and range "
+            "checks, a sheet per list fact and an instructions sheet."))
 @scheme_argument
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The workbook to write (.xlsx), atomically.")
+              help=N_("The workbook to write (.xlsx), atomically."))
 @click.option("--rows", default=1000, show_default=True, type=click.IntRange(1, 100_000),
-              help="Rows prepared with drop-down lists and range checks, per sheet.")
+              help=N_("Rows prepared with drop-down lists and range checks, per sheet."))
 @handle_errors
 def template(scheme: Path, output: Path, rows: int) -> None:
-    """Write a fill-in workbook for the facts SCHEME declares: Chinese headers with the ids
-    kept for reading back, notes with units and ranges, drop-down lists and range checks, a
-    sheet per list fact and an instructions sheet."""
     if output.suffix.lower() != ".xlsx":
-        raise UsageError(f"the template is an Excel workbook: name it .xlsx, not {output.name}")
+        raise UsageError(_("the template is an Excel workbook: name it .xlsx, not {name}")
+                         .format(name=output.name))
     from ..render.template import template_bytes
 
     compiled = _load(scheme)
     _emit_bytes(template_bytes(compiled.model, rows), output)
 
 
-@main.command()
+@main.command(
+    short_help=N_("Show how one unit's points were reached, down to the facts."),
+    help=N_("Show how one unit's points were reached, down to the facts."))
 @scheme_argument
 @facts_argument
-@click.option("--unit", "unit_id", required=True, help="Id of the unit to explain.")
-@click.option("--node", "node_id", default=None, help="Explain only this indicator subtree.")
+@click.option("--unit", "unit_id", required=True, help=N_("Id of the unit to explain."))
+@click.option("--node", "node_id", default=None,
+              help=N_("Explain only this indicator subtree."))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+              show_default=True,
+              help=N_("The explanation as text or as an evalrules.explanation JSON document."))
 @click.option("--period", default=None,
               help=N_("The period the facts cover, e.g. 2024-03 (default: the facts file's)."))
 @click.option("--store", "store_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -177,7 +197,6 @@ def template(scheme: Path, output: Path, rows: int) -> None:
 @handle_errors
 def explain(scheme: Path, facts: Path, unit_id: str, node_id: str | None, fmt: str,
             period: str | None, store_path: Path | None, output: Path | None) -> None:
-    """Show how one unit's points were reached, down to the facts."""
     from ..render import jsonout
     from ..render.text import format_explanation
 
@@ -191,15 +210,16 @@ def explain(scheme: Path, facts: Path, unit_id: str, node_id: str | None, fmt: s
 
         ids = [u.id for u in data.units]
         close = difflib.get_close_matches(unit_id, ids, n=1)
-        hint = f"; did you mean {close[0]}?" if close else f"; units: {', '.join(ids[:20])}"
-        raise UsageError(f"no unit `{unit_id}` in {facts}{hint}")
+        raise UsageError(_unknown_unit(unit_id, facts, close[0] if close else None, ids))
     if node_id is not None and compiled.model.node(node_id) is None:
         import difflib
 
         nodes = [n.id for n in compiled.model.nodes()]
         close = difflib.get_close_matches(node_id, nodes, n=1)
-        raise UsageError(f"no indicator `{node_id}` in {scheme}"
-                         + (f"; did you mean {close[0]}?" if close else ""))
+        if close:
+            raise UsageError(_("no indicator `{node}` in {file}; did you mean {close}?").format(
+                node=node_id, file=scheme, close=close[0]))
+        raise UsageError(_("no indicator `{node}` in {file}").format(node=node_id, file=scheme))
     explanation = compiled.evaluate(unit).explain()
     if fmt == "json":
         payload = jsonout.explanation(explanation)
@@ -210,17 +230,20 @@ def explain(scheme: Path, facts: Path, unit_id: str, node_id: str | None, fmt: s
     _emit(text, output)
 
 
-@main.command("test")
+@main.command(
+    "test",
+    short_help=N_("Run the examples embedded in each scheme's `tests:`."),
+    help=N_("Run the examples embedded in each scheme's `tests:`."))
 @click.argument("schemes", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--coverage", "with_coverage", is_flag=True,
-              help="Also report which criteria, rating levels, deductions, bonuses and vetoes "
-                   "the tests exercised.")
+              help=N_("Also report which criteria, rating levels, deductions, bonuses and "
+                      "vetoes the tests exercised."))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+              show_default=True,
+              help=N_("Results as lines of text or as one evalrules.tests JSON document."))
 @handle_errors
 def test_command(schemes: Sequence[Path], with_coverage: bool, fmt: str) -> None:
-    """Run the examples embedded in each scheme's `tests:`."""
     from ..coverage import coverage
     from ..render.authoring import coverage_json, format_coverage, outcomes_json
     from ..render.text import format_diagnostic
@@ -243,60 +266,66 @@ def test_command(schemes: Sequence[Path], with_coverage: bool, fmt: str) -> None
             if outcome.passed:
                 passed += 1
                 if fmt == "text":
-                    click.echo(f"PASS {outcome.location}: {outcome.name}")
+                    click.echo(_("PASS {location}: {name}").format(
+                        location=outcome.location, name=outcome.name))
                 continue
             failed += 1
             if fmt != "text":
                 continue
-            click.echo(f"FAIL {outcome.location}: {outcome.name}")
+            click.echo(_("FAIL {location}: {name}").format(location=outcome.location,
+                                                            name=outcome.name))
             for m in outcome.mismatches:
-                click.echo(f"  {m.what}: expected {m.expected}, got {m.actual}")
+                click.echo("  " + _("{what}: expected {expected}, got {actual}").format(
+                    what=m.what, expected=m.expected, actual=m.actual))
             for d in outcome.problems:
                 click.echo("  " + format_diagnostic(d).replace("\n", "\n  "))
             if outcome.error:
-                click.echo(f"  error: {outcome.error}")
+                click.echo("  " + _("error: {message}").format(message=outcome.error))
     if fmt == "json":
         from ..render import jsonout
 
         click.echo(jsonout.dumps({"format": "evalrules.tests", "format_version": 1,
                                   "schemes": documents, "passed": passed, "failed": failed}))
     else:
-        click.echo(f"{passed} passed, {failed} failed")
+        click.echo(_("{passed} passed, {failed} failed").format(passed=passed, failed=failed))
         for text in reports:
             click.echo("\n" + text)
     if failed:
         sys.exit(EXIT_TESTS_FAILED)
 
 
-@main.command()
+@main.command(
+    short_help=N_("Print a scheme's dependency graph."),
+    help=N_("Print the scheme's dependency graph (facts → criteria → groups → rules → "
+            "ratings)."))
 @scheme_argument
 @click.option("--format", "fmt", type=click.Choice(["dot", "mermaid"]), default="dot",
-              show_default=True)
+              show_default=True, help=N_("Graphviz dot or a Mermaid flowchart."))
 @output_option
 @handle_errors
 def graph(scheme: Path, fmt: str, output: Path | None) -> None:
-    """Print the scheme's dependency graph (facts → criteria → groups → rules → ratings)."""
     from ..render.graph import to_dot, to_mermaid
 
     compiled = _load(scheme)
     _emit(to_dot(compiled.plan) if fmt == "dot" else to_mermaid(compiled.plan), output)
 
 
-@main.command()
+@main.command(
+    short_help=N_("Generate realistic facts from example units."),
+    help=N_("Generate realistic facts for a whole enterprise, varied from example units."))
 @scheme_argument
 @click.option("--like", "examples", required=True,
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Facts file whose units the generated ones are varied from.")
+              help=N_("Facts file whose units the generated ones are varied from."))
 @click.option("--units", default=359, show_default=True, type=click.IntRange(1, 1_000_000),
-              help="How many units to generate.")
+              help=N_("How many units to generate."))
 @click.option("--seed", default=2024, show_default=True, type=int,
-              help="The same seed always gives the same file.")
-@click.option("--period", default="", help="Period written into the facts file.")
+              help=N_("The same seed always gives the same file."))
+@click.option("--period", default="", help=N_("Period written into the facts file."))
 @output_option
 @handle_errors
 def generate(scheme: Path, examples: Path, units: int, seed: int, period: str,
              output: Path | None) -> None:
-    """Generate realistic facts for a whole enterprise, varied from example units."""
     from ..generate import generate as make_units
     from ..generate import to_yaml
 
@@ -304,6 +333,7 @@ def generate(scheme: Path, examples: Path, units: int, seed: int, period: str,
     like = compiled.read_facts(examples)
     text = to_yaml(make_units(compiled.model, like.units, units, seed), compiled.id,
                    period or like.period,
+                   # The same seed gives the same file, whatever the language.
                    f"{units} units generated by evalrules generate (seed {seed}) from {examples}")
     _emit(text, output)
 
@@ -322,8 +352,8 @@ def _period_run(compiled: CompiledScheme, data: FactsFile, results: Sequence[Res
     model = compiled.model
     text = period or data.period
     if store_path is not None and not text:
-        raise UsageError("--store needs the period: add --period 2024-03 (or `period:` in the "
-                         "facts file)")
+        raise UsageError(_("--store needs the period: add --period 2024-03 (or `period:` in "
+                           "the facts file)"))
     if text:
         try:
             text = str(Period.parse(text))
@@ -345,7 +375,8 @@ def _period_run(compiled: CompiledScheme, data: FactsFile, results: Sequence[Res
                                   period=text, kind="evaluation", units=records,
                                   replace=replace, opened=opened_items(model, results, text),
                                   closed=reported_closed(model, data.units))
-        title = f"{text}（已记录：运行 {info.id}，{info.units} 个单位）"
+        title = _("{period} (recorded: run {run}, {units} units)").format(
+            period=text, run=info.id, units=info.units)
     return format_period(model, records, awards, title), records
 
 
@@ -362,7 +393,7 @@ def _with_overdue(compiled: CompiledScheme, data: FactsFile, period: str | None,
     try:
         text = str(Period.parse(text))
     except PeriodError as exc:
-        raise UsageError(f"--store needs the period: {exc}") from None
+        raise UsageError(_("--store needs the period: {problem}").format(problem=exc)) from None
     with SQLiteStore(store_path) as store:
         items = store.items(compiled.model.id, open_only=False)
     # The items still open at this period: a past period explained or evaluated again later

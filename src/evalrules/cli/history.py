@@ -7,11 +7,13 @@ from pathlib import Path
 import click
 
 from ..errors import UsageError
+from ..i18n import N_, _
 from .app import _emit, _load, handle_errors, main, output_option, scheme_argument
 
 store_option = click.option("--store", "store_path", required=True,
                             type=click.Path(dir_okay=False, path_type=Path),
-                            help="The results store (an SQLite file; created when missing).")
+                            help=N_("The results store (an SQLite file; created when "
+                                    "missing)."))
 
 
 def _period(text: str) -> str:
@@ -23,18 +25,22 @@ def _period(text: str) -> str:
         raise UsageError(str(exc)) from None
 
 
-@main.command()
+@main.command(
+    short_help=N_("Roll stored results up to a longer period."),
+    help=N_("Roll stored results up to a longer period (a quarter's stars from its months, a "
+            "year's grade from its quarters) and store the outcome."))
 @scheme_argument
 @store_option
-@click.option("--period", required=True, help="The longer period to make, e.g. 2024-Q1 or 2024.")
+@click.option("--period", required=True,
+              help=N_("The longer period to make, e.g. 2024-Q1 or 2024."))
 @click.option("--rollup", "rollup_id", default=None,
-              help="The roll-up to apply (default: the one that makes this kind of period).")
-@click.option("--replace", is_flag=True, help="Replace this period's stored roll-up.")
+              help=N_("The roll-up to apply (default: the one that makes this kind of "
+                      "period)."))
+@click.option("--replace", is_flag=True, help=N_("Replace this period's stored roll-up."))
 @output_option
 @handle_errors
 def rollup(scheme: Path, store_path: Path, period: str, rollup_id: str | None, replace: bool,
            output: Path | None) -> None:
-    """Roll stored results up to a longer period (季评星, 年定级) and store the outcome."""
     from ..cohort import cohort, roll_up
     from ..periods import Period
     from ..render.history import format_period
@@ -46,8 +52,11 @@ def rollup(scheme: Path, store_path: Path, period: str, rollup_id: str | None, r
     candidates = [r for r in model.rollups if r.to == target.kind
                   and (rollup_id is None or r.id == rollup_id)]
     if not candidates:
-        raise UsageError(f"the scheme declares no roll-up to a {target.kind}"
-                         + (f" named `{rollup_id}`" if rollup_id else ""))
+        if rollup_id:
+            raise UsageError(_("the scheme declares no roll-up to a {kind} named `{rollup}`")
+                             .format(kind=target.kind, rollup=rollup_id))
+        raise UsageError(_("the scheme declares no roll-up to a {kind}").format(
+            kind=target.kind))
     chosen = candidates[0]
     part_kind = model.period_of(chosen.source)
     source_kind = "evaluation" if chosen.source == "evaluation" else chosen.source
@@ -60,20 +69,23 @@ def rollup(scheme: Path, store_path: Path, period: str, rollup_id: str | None, r
         info = store.save_run(scheme_id=model.id, scheme_version=model.version,
                               scheme_hash=compiled.hash, facts_hash="", period=str(target),
                               kind=chosen.id, units=records, replace=replace)
-    title = f"{chosen.label} {target}（运行 {info.id}，{info.units} 个单位）"
+    title = _("{rollup} {period} (run {run}, {units} units)").format(
+        rollup=chosen.label, period=target, run=info.id, units=info.units)
     _emit(format_period(model, records, awards, title), output)
 
 
-@main.command()
+@main.command(
+    short_help=N_("Rankings, quota effects and awards of a stored period."),
+    help=N_("Rankings, quota effects and awards of a stored period."))
 @scheme_argument
 @store_option
-@click.option("--period", required=True, help="The stored period, e.g. 2024-03 or 2024-Q1.")
+@click.option("--period", required=True,
+              help=N_("The stored period, e.g. 2024-03 or 2024-Q1."))
 @click.option("--kind", default="evaluation", show_default=True,
-              help="`evaluation`, or the id of the roll-up that made the period.")
+              help=N_("`evaluation`, or the id of the roll-up that made the period."))
 @output_option
 @handle_errors
 def rank(scheme: Path, store_path: Path, period: str, kind: str, output: Path | None) -> None:
-    """Rankings, quota effects and awards of a stored period."""
     from ..cohort import cohort
     from ..render.history import format_period
     from ..store import SQLiteStore, UnitRecord
@@ -83,7 +95,8 @@ def rank(scheme: Path, store_path: Path, period: str, kind: str, output: Path | 
     with SQLiteStore(store_path) as store:
         run = store.current_run(model.id, _period(period), kind)
         if run is None:
-            raise UsageError(f"no stored results of `{kind}` for {period} in {store_path}")
+            raise UsageError(_("no stored results of `{kind}` for {period} in {store}").format(
+                kind=kind, period=period, store=store_path))
         stored = store.records(run.id)
     # Stored records carry their quota changes already (applying quotas again changes
     # nothing); ranks and awards are worked out again from the stored points.
@@ -94,20 +107,23 @@ def rank(scheme: Path, store_path: Path, period: str, kind: str, output: Path | 
         return record.notes.get("ranks", {}).get(first, 0), record.unit
 
     _emit(format_period(model, sorted(records, key=by_rank), awards,
-                        f"{run.period}（运行 {run.id}）"), output)
+                        _("{period} (run {run})").format(period=run.period, run=run.id)),
+          output)
 
 
-@main.command()
+@main.command(
+    short_help=N_("A unit's results period by period, and its roll-ups."),
+    help=N_("A unit's results period by period, its star movement, and roll-up "
+            "derivations."))
 @scheme_argument
 @store_option
-@click.option("--unit", "unit_id", required=True, help="The unit whose history to show.")
+@click.option("--unit", "unit_id", required=True, help=N_("The unit whose history to show."))
 @click.option("--period", default=None,
-              help="Also show how this period's rolled-up result was reached.")
+              help=N_("Also show how this period's rolled-up result was reached."))
 @output_option
 @handle_errors
 def history(scheme: Path, store_path: Path, unit_id: str, period: str | None,
             output: Path | None) -> None:
-    """A unit's results period by period, its star movement, and roll-up derivations."""
     from ..render.history import format_derivation, format_history
     from ..store import SQLiteStore
 
@@ -116,30 +132,35 @@ def history(scheme: Path, store_path: Path, unit_id: str, period: str | None,
     with SQLiteStore(store_path) as store:
         records = store.history(model.id, unit_id)
     if not records:
-        raise UsageError(f"no stored results for unit `{unit_id}` of {model.id} in {store_path}")
+        raise UsageError(_("no stored results for unit `{unit}` of {scheme} in {store}").format(
+            unit=unit_id, scheme=model.id, store=store_path))
     text = format_history(model, records)
     if period is not None:
         wanted = _period(period)
         by_key = {(r.period, r.notes.get("rollup", "evaluation")): r for r in records}
         top = [r for r in records if r.period == wanted]
         if not top:
-            raise UsageError(f"unit `{unit_id}` has no stored result for {wanted}")
+            raise UsageError(_("unit `{unit}` has no stored result for {period}").format(
+                unit=unit_id, period=wanted))
         text += "\n\n" + format_derivation(model, top[-1], by_key)
     _emit(text, output)
 
 
-@main.command()
+@main.command(
+    short_help=N_("Rectification items: found, due, rectified or overdue."),
+    help=N_("Rectification items and their follow-up review: found when, due when, "
+            "rectified or overdue."))
 @scheme_argument
 @store_option
-@click.option("--unit", "unit_id", default=None, help="Only this unit's items.")
-@click.option("--all", "show_all", is_flag=True, help="Also the items already rectified.")
+@click.option("--unit", "unit_id", default=None, help=N_("Only this unit's items."))
+@click.option("--all", "show_all", is_flag=True, help=N_("Also the items already rectified."))
 @click.option("--as-of", "as_of", default=None,
-              help="Mark items overdue as of this period (default: the latest stored one).")
+              help=N_("Mark items overdue as of this period (default: the latest stored "
+                      "one)."))
 @output_option
 @handle_errors
 def rectification(scheme: Path, store_path: Path, unit_id: str | None, show_all: bool,
                   as_of: str | None, output: Path | None) -> None:
-    """Rectification items (整改回头看): found when, due when, rectified or overdue."""
     from ..periods import Period
     from ..render.history import format_items
     from ..store import SQLiteStore
@@ -147,7 +168,7 @@ def rectification(scheme: Path, store_path: Path, unit_id: str | None, show_all:
     compiled = _load(scheme)
     model = compiled.model
     if model.rectification is None:
-        raise UsageError(f"{scheme} declares no `rectification`")
+        raise UsageError(_("{file} declares no `rectification`").format(file=scheme))
     with SQLiteStore(store_path) as store:
         items = store.items(model.id, open_only=not show_all)
         runs = [r for r in store.runs(model.id) if r.kind == "evaluation"

@@ -8,31 +8,33 @@ from pathlib import Path
 
 import click
 
+from ..i18n import N_, _
 from .app import _load, facts_argument, handle_errors, main, scheme_argument
 
 
-@main.command()
+@main.command(
+    short_help=N_("Score a large facts file in constant memory."),
+    help=N_("Score every unit of FACTS (JSON Lines, one unit a line, or CSV, one row a unit) "
+            "in constant memory, on JOBS cores: totals, ratings, fired rules — one row per "
+            "unit, in input order. Explain any unit afterwards with `evalrules explain`."))
 @scheme_argument
 @facts_argument
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Results file, .csv or .jsonl, written atomically (default: JSON Lines on "
-                   "standard output).")
+              help=N_("Results file, .csv or .jsonl, written atomically (default: JSON Lines "
+                      "on standard output)."))
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default=None,
-              help="Output format (default: from the output file's extension).")
+              help=N_("Output format (default: from the output file's extension)."))
 @click.option("--jobs", "-j", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="Worker processes; results keep the input order.")
+              help=N_("Worker processes; results keep the input order."))
 @click.option("--chunk", default=500, show_default=True, type=click.IntRange(1, 100_000),
-              help="Units per piece of work.")
-@click.option("--points", is_flag=True, help="Also write every indicator's points.")
+              help=N_("Units per piece of work."))
+@click.option("--points", is_flag=True, help=N_("Also write every indicator's points."))
 @click.option("--skip-invalid", is_flag=True,
-              help="Write the units whose facts are valid and report the others, instead of "
-                   "writing nothing.")
+              help=N_("Write the units whose facts are valid and report the others, instead "
+                      "of writing nothing."))
 @handle_errors
 def score(scheme: Path, facts: Path, output: Path | None, fmt: str | None, jobs: int,
           chunk: int, points: bool, skip_invalid: bool) -> None:
-    """Score every unit of FACTS (JSON Lines, one unit a line, or CSV, one row a unit) in
-    constant memory, on JOBS cores: totals, ratings, fired rules — one row per unit, in input
-    order. Explain any unit afterwards with `evalrules explain`."""
     from ..render.text import format_diagnostics
     from ..stream import score_file
 
@@ -41,7 +43,7 @@ def score(scheme: Path, facts: Path, output: Path | None, fmt: str | None, jobs:
     size = facts.stat().st_size
     bar = None
     if sys.stderr.isatty() and size:
-        bar = click.progressbar(length=size, label="scoring", file=sys.stderr, width=30,
+        bar = click.progressbar(length=size, label=_("scoring"), file=sys.stderr, width=30,
                                 show_eta=True, show_percent=True)
         bar.__enter__()
     try:
@@ -53,9 +55,15 @@ def score(scheme: Path, facts: Path, output: Path | None, fmt: str | None, jobs:
             bar.__exit__(None, None, None)
     if summary.problems:
         click.echo(format_diagnostics(summary.problems), err=True)
-        click.echo(f"skipped {summary.skipped} unit(s) with errors (--skip-invalid)", err=True)
+        click.echo(_("skipped {count} unit(s) with errors (--skip-invalid)").format(
+            count=summary.skipped), err=True)
     seconds = time.perf_counter() - started
-    where = f" to {output}" if output is not None else ""
-    click.echo(f"scored {summary.units:,} unit(s){where} in {seconds:.1f} s "
-               f"({summary.units / seconds if seconds else 0:,.0f} units/s, {jobs} job(s))",
-               err=True)
+    figures = {"units": f"{summary.units:,}", "seconds": f"{seconds:.1f}",
+               "rate": f"{summary.units / seconds if seconds else 0:,.0f}", "jobs": jobs}
+    if output is not None:
+        line = _("scored {units} unit(s) to {file} in {seconds} s ({rate} units/s, {jobs} "
+                 "job(s))").format(file=output, **figures)
+    else:
+        line = _("scored {units} unit(s) in {seconds} s ({rate} units/s, {jobs} job(s))"
+                 ).format(**figures)
+    click.echo(line, err=True)

@@ -24,6 +24,7 @@ from typing import Any
 
 import click
 
+from ..i18n import _
 from ..limits import PROFILES, Limits, activate, active
 from .app import main
 
@@ -41,20 +42,21 @@ def _number(name: str, default: float) -> float:
     try:
         value = float(raw)
     except ValueError:
-        raise click.UsageError(f"{name} must be a number, not {raw!r}") from None
+        raise click.UsageError(_("{variable} must be a number, not {value}").format(
+            variable=name, value=repr(raw))) from None
     if value <= 0:
-        raise click.UsageError(f"{name} must be more than 0")
+        raise click.UsageError(_("{variable} must be more than 0").format(variable=name))
     return value
 
 
-def _stop(message: str) -> None:
+def _stop(line: str) -> None:
     """Print one error line, remove pending temporary outputs, exit at once with EXIT_LIMIT."""
     from ..atomic import remove_pending
 
     remove_pending()
     with contextlib.suppress(OSError, ValueError):
         sys.stdout.flush()
-    os.write(2, f"error: {message}\n".encode())
+    os.write(2, f"{line}\n".encode())
     os._exit(EXIT_LIMIT)
 
 
@@ -66,15 +68,18 @@ def with_overrides(limits: Limits, text: str) -> Limits:
         name, sep, value = item.partition("=")
         name = name.strip()
         if not sep or name not in fields:
-            raise click.UsageError(f"{ENV_LIMITS}: {item!r} is not FIELD=NUMBER with a field "
-                                   f"of Limits ({', '.join(sorted(fields))})")
+            raise click.UsageError(_("{variable}: {item} is not FIELD=NUMBER with a field of "
+                                     "Limits ({fields})").format(
+                variable=ENV_LIMITS, item=repr(item), fields=", ".join(sorted(fields))))
         try:
             changes[name] = int(value.strip().replace("_", ""))
         except ValueError:
-            raise click.UsageError(f"{ENV_LIMITS}: {name} must be a whole number, not "
-                                   f"{value.strip()!r}") from None
+            raise click.UsageError(_("{variable}: {field} must be a whole number, not {value}")
+                                   .format(variable=ENV_LIMITS, field=name,
+                                           value=repr(value.strip()))) from None
         if changes[name] < 0:
-            raise click.UsageError(f"{ENV_LIMITS}: {name} must not be negative")
+            raise click.UsageError(_("{variable}: {field} must not be negative").format(
+                variable=ENV_LIMITS, field=name))
     return limits.replace(**changes)
 
 
@@ -85,8 +90,8 @@ def apply_profile(name: str, overrides: str = "") -> None:
 
     name = name or "cli"
     if name not in PROFILES:
-        raise click.UsageError(f"{ENV_PROFILE} must be one of {', '.join(PROFILES)}, "
-                               f"not {name!r}")
+        raise click.UsageError(_("{variable} must be one of {profiles}, not {value}").format(
+            variable=ENV_PROFILE, profiles=", ".join(PROFILES), value=repr(name)))
     limits = with_overrides(PROFILES[name], overrides)
     previous = active()
     activate(limits)
@@ -98,8 +103,15 @@ def apply_profile(name: str, overrides: str = "") -> None:
     cpu = _number(ENV_CPU, DEFAULT_CPU_SECONDS)
     memory = int(_number(ENV_MEMORY, DEFAULT_MEMORY_BYTES / 2**20) * 2**20)
 
+    # Translated before the limits hold: a run out of memory must not need more to say so.
+    cpu_message = _("the run used more than {seconds} s of CPU time ({variable}) and was "
+                    "stopped").format(seconds=f"{cpu:g}", variable=ENV_CPU)
+    memory_message = _("the run needed more than {megabytes} MB of memory ({variable}) and "
+                       "was stopped").format(megabytes=memory // 2**20, variable=ENV_MEMORY)
+    error_line = _("error: {message}")
+
     def on_cpu_limit(signum: int, frame: Any) -> None:
-        _stop(f"the run used more than {cpu:g} s of CPU time ({ENV_CPU}) and was stopped")
+        _stop(error_line.format(message=cpu_message))
 
     limit_process(cpu, memory, on_cpu_limit)
     previous_hook = sys.excepthook
@@ -107,8 +119,7 @@ def apply_profile(name: str, overrides: str = "") -> None:
     def on_error(kind: type[BaseException], value: BaseException,
                  trace: TracebackType | None) -> None:
         if issubclass(kind, MemoryError):
-            _stop(f"the run needed more than {memory // 2**20} MB of memory ({ENV_MEMORY}) "
-                  "and was stopped")
+            _stop(error_line.format(message=memory_message))
         previous_hook(kind, value, trace)
 
     sys.excepthook = on_error

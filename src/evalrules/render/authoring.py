@@ -6,21 +6,23 @@ Nothing here computes a figure: every number is read from the report objects.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
+from .. import i18n
 from ..coverage import Coverage, percent
 from ..diff import Change, Impact, SchemeDiff
 from ..evaluate import Result
 from ..explain import ExplainedInput
 from ..gaps import Gaps, Route
+from ..i18n import N_, _
 from ..model import Rating, Scheme
 from ..numeric import plain
 from ..testing import TestOutcome
 from ..whatif import WhatIf
 from .jsonout import diagnostics as diagnostics_json
-from .text import WORDS, show_value, signed, table
+from .text import show_value, signed, table
 
 FORMAT_COVERAGE = "evalrules.coverage"
 FORMAT_DIFF = "evalrules.diff"
@@ -28,38 +30,54 @@ FORMAT_WHATIF = "evalrules.what-if"
 FORMAT_GAPS = "evalrules.gaps"
 
 SUMMARY_WORDS = {
-    "criteria": "指标（有测试失分）",
-    "criteria_full": "指标（有测试得满分）",
-    "levels": "评级档次（有测试评定）",
-    "deductions": "扣分项（有测试触发）",
-    "bonuses": "加分项（有测试触发）",
-    "vetoes": "否决项（有测试触发）",
+    "criteria": N_("Criteria (a test loses points)"),
+    "criteria_full": N_("Criteria (a test gives full marks)"),
+    "levels": N_("Rating levels (a test reaches them)"),
+    "deductions": N_("Deductions (a test fires them)"),
+    "bonuses": N_("Bonuses (a test fires them)"),
+    "vetoes": N_("Vetoes (a test fires them)"),
 }
 SECTION_WORDS = {
-    "scheme": "方案", "category": "类别", "fact": "事实", "derived": "中间值",
-    "indicator": "指标", "deduction": "扣分项", "bonus": "加分项", "veto": "否决项",
-    "rating": "评级",
+    "scheme": N_("Scheme"), "category": N_("Categories"), "fact": N_("Facts"),
+    "derived": N_("Derived values"), "indicator": N_("Indicators"),
+    "deduction": N_("Deductions"), "bonus": N_("Bonuses"), "veto": N_("Vetoes"),
+    "rating": N_("Ratings"),
 }
-KIND_MARKS = {"added": "+ 新增", "removed": "− 删除", "moved": "→ 移动", "changed": "~ 修改"}
+KIND_MARKS = {"added": N_("+ added"), "removed": N_("− removed"), "moved": N_("→ moved"),
+              "changed": N_("~ changed")}
 DETAIL_WORDS = {
-    "id": "方案编号", "title": "标题", "version": "版本", "effective": "生效日期",
-    "owner": "制定部门", "scale": "满分", "places": "小数位数", "rounding": "舍入方式",
-    "label": "名称", "type": "类型", "unit": "单位", "min": "最小值", "max": "满分",
-    "required": "必填", "source": "数据来源", "default": "默认值", "values": "取值",
-    "fields": "字段", "formula": "公式", "parent": "上级", "weight": "权重", "floor": "保底",
-    "points": "计分", "when": "条件", "applies_to": "适用类别", "applicable": "适用条件",
-    "renormalize": "按适用项折算", "basis": "依据", "tags": "标签", "per": "次数",
-    "exclusive": "就高分组", "categories": "适用类别", "above_max": "可超过满分",
-    "cap": "上限", "range": "取值范围", "reason": "否决理由", "effects": "否决效果",
-    "of": "评级对象", "assess": "评定方式", "derived_from": "来源评级", "level": "档次",
-    "includes": "包含", "order": "档次顺序",
+    "id": N_("Scheme id"), "title": N_("Title"), "version": N_("Version"),
+    "effective": N_("Effective date"), "owner": N_("Issuing department"),
+    "scale": N_("Full marks"), "places": N_("Decimal places"), "rounding": N_("Rounding"),
+    "label": N_("Name"), "type": N_("Type"), "unit": N_("Unit of measure"),
+    "min": N_("Minimum"), "max": N_("Full marks"), "required": N_("Required"),
+    "source": N_("Data source"), "default": N_("Default value"), "values": N_("Values"),
+    "fields": N_("Fields"), "formula": N_("Formula"), "parent": N_("Parent"),
+    "weight": N_("Weight"), "floor": N_("Floor"), "points": N_("Scoring"),
+    "when": N_("Condition"), "applies_to": N_("Categories applied to"),
+    "applicable": N_("Applicable when"), "renormalize": N_("Rescaled to applicable items"),
+    "basis": N_("Basis"), "tags": N_("Tags"), "per": N_("Occurrences"),
+    "exclusive": N_("Highest-only group"), "categories": N_("Categories applied to"),
+    "above_max": N_("May exceed full marks"), "cap": N_("Upper limit"),
+    "range": N_("Value range"), "reason": N_("Veto reason"), "effects": N_("Veto effects"),
+    "of": N_("Rated node"), "assess": N_("Assessment method"),
+    "derived_from": N_("Source rating"), "level": N_("Rating level"),
+    "includes": N_("Includes"), "order": N_("Level order"),
 }
 # Words whose meaning depends on the section.
 SECTION_DETAIL_WORDS = {
-    ("fact", "max"): "最大值", ("deduction", "applies_to"): "作用于",
-    ("bonus", "applies_to"): "作用于", ("rating", "range"): "分数段",
-    ("deduction", "points"): "分值", ("bonus", "points"): "分值",
+    ("fact", "max"): N_("Maximum"), ("deduction", "applies_to"): N_("Applies to"),
+    ("bonus", "applies_to"): N_("Applies to"), ("rating", "range"): N_("Band"),
+    ("deduction", "points"): N_("Point value"), ("bonus", "points"): N_("Point value"),
 }
+
+
+def _join(items: Iterable[str], semicolons: bool = False) -> str:
+    """A list in the current language: 甲、乙 (甲；乙) in Chinese, "a, b" ("a; b") in English."""
+    chinese = i18n.current_language() == i18n.CHINESE
+    if semicolons:
+        return ("；" if chinese else "; ").join(items)
+    return ("、" if chinese else ", ").join(items)
 
 
 def _pct(covered: int, total: int) -> str:
@@ -69,7 +87,7 @@ def _pct(covered: int, total: int) -> str:
 
 def _level_label(rating: Rating | None, level: str | None) -> str:
     if level is None:
-        return WORDS["no_level"]
+        return _("no level")
     found = rating.level(level) if rating is not None else None
     return found.label if found is not None else level
 
@@ -79,33 +97,39 @@ def _level_label(rating: Rating | None, level: str | None) -> str:
 
 
 def format_coverage(cov: Coverage) -> str:
-    out = [f"测试覆盖：{cov.scheme_id} {cov.title}",
-           f"文件：{cov.file}  测试：{cov.tests} 个（通过 {cov.passed} 个）", ""]
-    rows = [[SUMMARY_WORDS[what], str(n), str(total), _pct(n, total)]
+    out = [_("Test coverage: {scheme} {title}").format(scheme=cov.scheme_id, title=cov.title),
+           _("File: {file}  Tests: {tests} ({passed} passed)").format(
+               file=cov.file, tests=cov.tests, passed=cov.passed), ""]
+    rows = [[_(SUMMARY_WORDS[what]), str(n), str(total), _pct(n, total)]
             for what, n, total in cov.summary()]
-    out.append(table(["项目", "覆盖", "合计", "覆盖率"], rows, numeric={1, 2, 3}))
+    out.append(table([_("Item"), _("Covered"), _("Total items"), _("Coverage")], rows,
+                     numeric={1, 2, 3}))
     untested = [c for c in cov.criteria if not c.exercised]
     if untested:
-        out += ["", "没有测试失分的指标："]
+        out += ["", _("Criteria no test takes points from:")]
         for c in untested:
-            why = f"{len(c.full)} 个测试均得满分" if c.applicable else "没有测试适用"
-            out.append(f"  {c.label} [{c.id}]（{why}）")
+            why = (_("full marks in all {count} test(s)").format(count=len(c.full))
+                   if c.applicable else _("no test applies"))
+            out.append("  " + _("{label} [{id}] ({why})").format(label=c.label, id=c.id,
+                                                                why=why))
     never_full = [c for c in cov.criteria if not c.full and c.applicable]
     if never_full:
-        out += ["", "没有测试得满分的指标："]
+        out += ["", _("Criteria no test gives full marks:")]
         out += [f"  {c.label} [{c.id}]" for c in never_full]
     missed = [lv for lv in cov.levels if not lv.exercised]
     if missed:
-        out += ["", "没有测试评定的档次："]
-        out += [f"  {lv.owner_label} [{lv.owner}]：{lv.label}（{lv.id}）" for lv in missed]
-    for kind, title in (("deduction", "没有测试触发的扣分项："),
-                        ("bonus", "没有测试触发的加分项：")):
+        out += ["", _("Levels no test reaches:")]
+        out += ["  " + _("{owner} [{owner_id}]: {label} ({id})").format(
+            owner=lv.owner_label, owner_id=lv.owner, label=lv.label, id=lv.id)
+            for lv in missed]
+    for kind, title in (("deduction", N_("Deductions no test fires:")),
+                        ("bonus", N_("Bonuses no test fires:"))):
         items = [r for r in cov.rules if r.kind == kind and not r.exercised]
         if items:
-            out += ["", title] + [f"  {r.label} [{r.id}]" for r in items]
+            out += ["", _(title)] + [f"  {r.label} [{r.id}]" for r in items]
     vetoes = [v for v in cov.vetoes if not v.exercised]
     if vetoes:
-        out += ["", "没有测试触发的否决项："] + [f"  {v.label} [{v.id}]" for v in vetoes]
+        out += ["", _("Vetoes no test fires:")] + [f"  {v.label} [{v.id}]" for v in vetoes]
     return "\n".join(out)
 
 
@@ -148,39 +172,51 @@ def _jsonable(value: Any) -> Any:
 
 
 def _detail_word(section: str, what: str) -> str:
-    return SECTION_DETAIL_WORDS.get((section, what)) or DETAIL_WORDS.get(what, what)
+    word = SECTION_DETAIL_WORDS.get((section, what)) or DETAIL_WORDS.get(what)
+    return _(word) if word else what
 
 
 def _change_lines(change: Change) -> list[str]:
-    out = [f"  {KIND_MARKS[change.kind]}  {change.label} [{change.id}]"]
+    out = [f"  {_(KIND_MARKS[change.kind])}  {change.label} [{change.id}]"]
     for d in change.details:
         word = _detail_word(change.section, d.what)
-        scope = f"（{d.scope}）" if d.scope else ""
         if change.kind == "added" and d.old == "—":
-            out.append(f"      {word}{scope}：{d.new}")
+            value = d.new
         elif change.kind == "removed" and d.new == "—":
-            out.append(f"      {word}{scope}：{d.old}")
+            value = d.old
         else:
-            out.append(f"      {word}{scope}：{d.old} → {d.new}")
+            value = None
+        if value is not None:
+            line = (_("{what} ({scope}): {value}") if d.scope else _("{what}: {value}")).format(
+                what=word, scope=d.scope, value=value)
+        else:
+            line = (_("{what} ({scope}): {old} → {new}") if d.scope
+                    else _("{what}: {old} → {new}")).format(what=word, scope=d.scope, old=d.old,
+                                                           new=d.new)
+        out.append("      " + line)
     return out
 
 
 def format_diff(d: SchemeDiff, impact: Impact | None = None) -> str:
     a, b = d.old, d.new
-    out = [f"方案对比：{b.id} {a.version} → {b.version}",
-           f"旧版本：{a.file}  {d.old_hash}",
-           f"新版本：{b.file}  {d.new_hash}"]
+    out = [_("Scheme diff: {scheme} {old} → {new}").format(scheme=b.id, old=a.version,
+                                                            new=b.version),
+           _("Old version: {file}  {hash}").format(file=a.file, hash=d.old_hash),
+           _("New version: {file}  {hash}").format(file=b.file, hash=d.new_hash)]
     if not d.changes:
-        out += ["", "两个版本的结构相同。"]
+        out += ["", _("The two versions have the same structure.")]
     for section in SECTION_WORDS:
         changes = [c for c in d.changes if c.section == section]
         if not changes:
             continue
-        out += ["", f"{SECTION_WORDS[section]}："]
+        out += ["", _("{heading}:").format(heading=_(SECTION_WORDS[section]))]
         for change in changes:
             out += _change_lines(change)
-    out += ["", f"共 {len(d.changes)} 处变化：新增 {d.count('added')}，删除 {d.count('removed')}，"
-                f"移动 {d.count('moved')}，修改 {d.count('changed')}"]
+    out += ["", _("{count} change(s): {added} added, {removed} removed, {moved} moved, "
+                  "{changed} changed").format(count=len(d.changes), added=d.count("added"),
+                                              removed=d.count("removed"),
+                                              moved=d.count("moved"),
+                                              changed=d.count("changed"))]
     if impact is not None:
         out += ["", *format_impact(impact, a, b)]
     return "\n".join(out)
@@ -188,10 +224,12 @@ def format_diff(d: SchemeDiff, impact: Impact | None = None) -> str:
 
 def format_impact(impact: Impact, old: Scheme, new: Scheme) -> list[str]:
     ratings = [r for r in new.ratings if r.id in impact.ratings]
-    out = [f"影响：{impact.facts_file}，{len(impact.units)} 个单位", ""]
-    header = ["单位", "名称", "类别", "旧总分", "新总分", "变化"]
+    out = [_("Impact: {file}, {count} unit(s)").format(file=impact.facts_file,
+                                                        count=len(impact.units)), ""]
+    header = [_("Unit"), _("Name"), _("Category"), _("Old total"), _("New total"), _("Change")]
     for r in ratings:
-        header += [f"旧{r.label}", f"新{r.label}"]
+        header += [_("Old {rating}").format(rating=r.label),
+                   _("New {rating}").format(rating=r.label)]
     rows = []
     for u in impact.units:
         category = new.category(u.category)
@@ -202,31 +240,38 @@ def format_impact(impact: Impact, old: Scheme, new: Scheme) -> list[str]:
                     _level_label(r, u.new_levels.get(r.id))]
         rows.append(row)
     out.append(table(header, rows, numeric={3, 4, 5}))
-    out += ["", "评级变化："]
+    out += ["", _("Rating changes:")]
     for r in ratings:
         moved = impact.moved(r.id)
         up = sum(1 for u in moved if impact.direction(u, r.id) > 0)
         down = sum(1 for u in moved if impact.direction(u, r.id) < 0)
-        out.append(f"  {r.label} [{r.id}]：{len(moved)} 个单位变化（升 {up}，降 {down}）")
+        out.append("  " + _("{rating} [{id}]: {count} unit(s) changed ({up} up, {down} down)")
+                   .format(rating=r.label, id=r.id, count=len(moved), up=up, down=down))
         for before, after, n in impact.transitions(r.id):
-            out.append(f"    {_level_label(old.rating(r.id), before)} → "
-                       f"{_level_label(r, after)}：{n}")
+            out.append("    " + _("{before} → {after}: {count}").format(
+                before=_level_label(old.rating(r.id), before), after=_level_label(r, after),
+                count=n))
         for u in moved:
-            before_label = _level_label(old.rating(r.id), u.old_levels.get(r.id))
-            out.append(f"    {u.unit} {u.name}：{before_label} → "
-                       f"{_level_label(r, u.new_levels.get(r.id))}（{u.old_total} → "
-                       f"{u.new_total}）")
+            out.append("    " + _("{unit} {name}: {before} → {after} ({old_total} → "
+                                  "{new_total})").format(
+                unit=u.unit, name=u.name,
+                before=_level_label(old.rating(r.id), u.old_levels.get(r.id)),
+                after=_level_label(r, u.new_levels.get(r.id)), old_total=u.old_total,
+                new_total=u.new_total))
     up = sum(1 for u in impact.units if u.delta > 0)
     down = sum(1 for u in impact.units if u.delta < 0)
     same = len(impact.units) - up - down
-    out += ["", f"汇总：总分上升 {up} 个，下降 {down} 个，不变 {same} 个"]
+    out += ["", _("Summary: total up for {up}, down for {down}, unchanged for {same}").format(
+        up=up, down=down, same=same)]
     if impact.units:
         low = min(impact.units, key=lambda u: u.delta)
         high = max(impact.units, key=lambda u: u.delta)
         if high.delta > 0:
-            out.append(f"      最大增幅 {signed(high.delta)}（{high.unit} {high.name}）")
+            out.append("      " + _("Largest rise {delta} ({unit} {name})").format(
+                delta=signed(high.delta), unit=high.unit, name=high.name))
         if low.delta < 0:
-            out.append(f"      最大降幅 {signed(low.delta)}（{low.unit} {low.name}）")
+            out.append("      " + _("Largest fall {delta} ({unit} {name})").format(
+                delta=signed(low.delta), unit=low.unit, name=low.name))
     return out
 
 
@@ -270,13 +315,23 @@ def diff_json(d: SchemeDiff, impact: Impact | None = None) -> dict[str, Any]:
 # What-if
 
 
+def _unit_head(unit: str, name: str, category: str) -> str:
+    """B01 第一党支部（生产类）; the name left out when there is none."""
+    return _("{unit} ({category})").format(unit=" ".join(p for p in (unit, name) if p),
+                                           category=category)
+
+
+def _scheme_line(scheme_id: str, title: str, version: str) -> str:
+    return _("Scheme: {id} {title} version {version}").format(id=scheme_id, title=title,
+                                                              version=version)
+
+
 def _head(result: Result) -> list[str]:
     scheme = result.scheme
     category = scheme.category(result.category)
-    return [f"{result.unit} {result.name}（{category.label if category else result.category}）"
-            .replace(" （", "（"),
-            f"{WORDS['scheme']}：{scheme.id} {scheme.title} {WORDS['version']} "
-            f"{scheme.version}"]
+    return [_unit_head(result.unit, result.name,
+                       category.label if category else result.category),
+            _scheme_line(scheme.id, scheme.title, scheme.version)]
 
 
 def _show(value: Any) -> str:
@@ -289,20 +344,23 @@ def format_what_if(w: WhatIf) -> str:
     before, after = w.before, w.after
     scheme = after.scheme
     head = _head(after)
-    out = [f"假设分析：{head[0]}", head[1], "", "假设："]
+    out = [_("What-if: {unit}").format(unit=head[0]), head[1], "", _("Assumptions:")]
     for a in w.assumptions:
-        out.append(f"  {a.label} [{a.fact}]：{_show(a.old)} → {_show(a.new)}")
+        out.append("  " + _("{label} [{id}]: {old} → {new}").format(
+            label=a.label, id=a.fact, old=_show(a.old), new=_show(a.new)))
     delta = after.total - before.total
-    out += ["", "结果：", f"  {WORDS['total']}：{before.total} → {after.total}"
-            f"（{signed(delta) if delta else '不变'}）"]
+    out += ["", _("Result:"), "  " + _("Total: {old} → {new} ({change})").format(
+        old=before.total, new=after.total, change=signed(delta) if delta else _("unchanged"))]
     for rating in scheme.ratings:
-        out.append(f"  {rating.label}：{_level_label(rating, before.ratings.get(rating.id))} → "
-                   f"{_level_label(rating, after.ratings.get(rating.id))}")
-    out.append(f"  {WORDS['award']}：{WORDS['yes'] if before.award_eligible else WORDS['no']} → "
-               f"{WORDS['yes'] if after.award_eligible else WORDS['no']}")
-    out += ["", "变化的步骤："]
+        out.append("  " + _("{what}: {old} → {new}").format(
+            what=rating.label, old=_level_label(rating, before.ratings.get(rating.id)),
+            new=_level_label(rating, after.ratings.get(rating.id))))
+    out.append("  " + _("Award eligibility: {old} → {new}").format(
+        old=_("yes") if before.award_eligible else _("no"),
+        new=_("yes") if after.award_eligible else _("no")))
+    out += ["", _("Steps that changed:")]
     if not w.changes:
-        out.append("  （没有变化）")
+        out.append("  " + _("(no change)"))
     nodes = [c for c in w.changes if c.kind == "node"]
     if nodes:
         rows = []
@@ -310,30 +368,43 @@ def format_what_if(w: WhatIf) -> str:
             diff = (c.new or Decimal(0)) - (c.old or Decimal(0))
             rows.append(["  " * c.depth + f"{c.label} [{c.id}]", _points(c.old),
                          _points(c.new), signed(diff)])
-        body = table(["指标", "之前", "之后", "变化"], rows, numeric={1, 2, 3})
+        body = table([_("Indicator"), _("Before"), _("After"), _("Change")], rows,
+                     numeric={1, 2, 3})
         out += ["  " + line for line in body.splitlines()]
+    not_fired = _("not fired")
     for c in w.changes:
         if c.kind in ("deduction", "bonus"):
             sign = "−" if c.kind == "deduction" else "+"
-            was = f"{sign}{c.old}" if c.old is not None else WORDS["not_fired"]
-            now = f"{sign}{c.new}" if c.new is not None else WORDS["not_fired"]
-            out.append(f"  {WORDS[c.kind]} {c.label} [{c.id}]：{was} → {now}")
+            was = f"{sign}{c.old}" if c.old is not None else not_fired
+            now = f"{sign}{c.new}" if c.new is not None else not_fired
+            out.append("  " + _(STEP_LINES[c.kind]).format(label=c.label, id=c.id, old=was,
+                                                          new=now))
         elif c.kind == "veto":
-            out.append(f"  {WORDS['veto']} {c.label} [{c.id}]："
-                       f"{'触发' if c.old else WORDS['not_fired']} → "
-                       f"{'触发' if c.new else WORDS['not_fired']}")
+            out.append("  " + _(STEP_LINES[c.kind]).format(
+                label=c.label, id=c.id, old=_("fired") if c.old else not_fired,
+                new=_("fired") if c.new else not_fired))
         elif c.kind == "rating":
             rated = scheme.rating(c.id)
-            out.append(f"  {WORDS['ratings']} {c.label} [{c.id}]：{_level_label(rated, c.old)} → "
-                       f"{_level_label(rated, c.new)}")
+            out.append("  " + _(STEP_LINES[c.kind]).format(
+                label=c.label, id=c.id, old=_level_label(rated, c.old),
+                new=_level_label(rated, c.new)))
         elif c.kind == "derived":
-            out.append(f"  {WORDS['derived']} {c.label} [{c.id}]：{_show(c.old)} → "
-                       f"{_show(c.new)}")
+            out.append("  " + _(STEP_LINES[c.kind]).format(
+                label=c.label, id=c.id, old=_show(c.old), new=_show(c.new)))
     return "\n".join(out)
 
 
+STEP_LINES = {
+    "deduction": N_("Deduction {label} [{id}]: {old} → {new}"),
+    "bonus": N_("Bonus {label} [{id}]: {old} → {new}"),
+    "veto": N_("Veto {label} [{id}]: {old} → {new}"),
+    "rating": N_("Rating {label} [{id}]: {old} → {new}"),
+    "derived": N_("Derived value {label} [{id}]: {old} → {new}"),
+}
+
+
 def _points(value: Any) -> str:
-    return WORDS["na"] if value is None else str(value)
+    return _("not applicable") if value is None else str(value)
 
 
 def what_if_json(w: WhatIf) -> dict[str, Any]:
@@ -370,52 +441,57 @@ def _value(value: Any) -> Any:
 
 def format_gaps(g: Gaps) -> str:
     e = g.explanation
-    head = f"{e.unit} {e.name}（{e.category_label}）".replace(" （", "（")
-    out = [f"失分分析：{head}",
-           f"{WORDS['scheme']}：{e.scheme_id} {e.scheme_title} {WORDS['version']} "
-           f"{e.scheme_version}"]
-    summary = f"{WORDS['total']}：{e.total} / {plain(e.scale)}"
+    out = [_("Gaps: {unit}").format(unit=_unit_head(e.unit, e.name, e.category_label)),
+           _scheme_line(e.scheme_id, e.scheme_title, e.scheme_version)]
+    summary = _("Total: {total} / {scale}").format(total=e.total, scale=plain(e.scale))
     for rt in e.ratings:
-        summary += f"  {rt.label}：{rt.level_label or WORDS['no_level']}"
+        summary += "  " + _("{what}: {value}").format(what=rt.label,
+                                                      value=rt.level_label or _("no level"))
     out += [summary, ""]
     of = g.rating.of if g.rating is not None else None
     lost = sum((x.lost for x in g.losses), Decimal(0))
     if not g.losses:
-        out.append("失分：各项指标均得满分")
+        out.append(_("Lost points: full marks on every criterion"))
     else:
-        out.append(f"失分（{len(g.losses)} 项指标共失 {lost} 分，按失分从多到少）：")
+        out.append(_("Lost points ({count} criteria lost {lost} in all, largest first):").format(
+            count=len(g.losses), lost=lost))
         rows = [[str(x.lost), f"{x.points}/{plain(x.max)}",
                  signed(x.gain) if x.gain is not None else "—",
-                 f"{x.label} [{x.id}]" + (f"（{x.parent}）" if x.parent else "")]
+                 _("{label} [{id}] ({parent})").format(label=x.label, id=x.id, parent=x.parent)
+                 if x.parent else f"{x.label} [{x.id}]"]
                 for x in g.losses]
-        body = table(["失分", "得分/满分", "可增分", "指标"], rows, numeric={0, 1, 2})
+        body = table([_("Lost"), _("Points/max"), _("Gain"), _("Criterion")], rows,
+                     numeric={0, 1, 2})
         lines = body.splitlines()
         out += ["  " + line for line in lines[:2]]
         indent = "  " + " " * (len(lines[1]) - len(lines[1].split("  ")[-1]))
         for x, line in zip(g.losses, lines[2:], strict=True):
             out.append("  " + line)
             if x.rule:
-                word = WORDS["condition"] if x.kind == "condition" else WORDS["formula"]
-                out.append(f"{indent}{word}：{x.rule}")
+                line = (_("Condition: {rule}") if x.kind == "condition"
+                        else _("Formula: {rule}"))
+                out.append(indent + line.format(rule=x.rule))
             if x.inputs:
-                out.append(f"{indent}{WORDS['inputs']}：{_inputs(x.inputs)}")
+                out.append(indent + _("Inputs: {inputs}").format(inputs=_inputs(x.inputs)))
             if x.basis:
-                out.append(f"{indent}{WORDS['basis']}：{x.basis}")
+                out.append(indent + _("Basis: {basis}").format(basis=x.basis))
         if of:
-            out.append(f"  （可增分：只把该项提到满分、其余不变时，{of} 增加的分数）")
+            out.append("  " + _("(Gain: how much {node} rises when only this criterion is "
+                                "raised to its max, the rest unchanged)").format(node=of))
     if g.deductions:
         taken = sum((r.applied for r in g.deductions), Decimal(0))
-        out += ["", f"扣分项（共扣 {taken} 分）："]
+        out += ["", _("Deductions ({points} points taken in all):").format(points=taken)]
         for r in g.deductions:
             out.append(f"  −{r.applied}  {r.label} [{r.id}] → {r.target_label} [{r.target}]")
             if r.basis:
-                out.append(f"         {WORDS['basis']}：{r.basis}")
+                out.append("         " + _("Basis: {basis}").format(basis=r.basis))
     if g.vetoes:
-        out += ["", f"{WORDS['vetoes']}："]
+        out += ["", _("Vetoes:")]
         for v in g.vetoes:
-            out.append(f"  {v.label} [{v.id}]：{v.reason or v.label}")
+            out.append("  " + _("{label} [{id}]: {reason}").format(
+                label=v.label, id=v.id, reason=v.reason or v.label))
     if g.route is not None and g.rating is not None:
-        out += ["", "下一档：", *_route_lines(g, g.route, g.rating)]
+        out += ["", _("Next level:"), *_route_lines(g, g.route, g.rating)]
     return "\n".join(out)
 
 
@@ -424,60 +500,90 @@ def _inputs(inputs: Sequence[ExplainedInput]) -> str:
     for i in inputs:
         unit = i.unit if i.unit and not isinstance(i.value, (tuple, bool)) else ""
         parts.append(f"{i.label}({i.name})={show_value(i.value)}{unit}")
-    return "；".join(parts)
+    return _join(parts, semicolons=True)
 
 
 def _route_lines(g: Gaps, route: Route, rating: Rating) -> list[str]:
     current = _level_label(rating, route.current)
     if route.reason == "best":
-        return [f"  {rating.label} [{rating.id}]：{current}，已是最高档"]
+        return ["  " + _("{rating} [{id}]: {current}, already the highest level").format(
+            rating=rating.label, id=rating.id, current=current)]
     if route.reason == "no-level":
-        return [f"  {rating.label} [{rating.id}]：没有评定档次"]
+        return ["  " + _("{rating} [{id}]: no level assessed").format(rating=rating.label,
+                                                                      id=rating.id)]
     target = rating.level(route.target) if route.target else None
-    head = f"  {rating.label} [{rating.id}]：{current} → {_level_label(rating, route.target)}"
-    if target is not None and target.range is not None:
-        head += f"（分数段 {target.range}"
-        if route.threshold is not None and rating.of:
-            head += f"，{rating.of} 须达到 {route.threshold}，现为 {route.points}"
-        if target.when:
-            head += f"；另须满足 {target.when}"
-        head += "）"
-    out = [head]
+    fields = {"rating": rating.label, "id": rating.id, "current": current,
+              "target": _level_label(rating, route.target), "node": rating.of,
+              "threshold": route.threshold, "points": route.points,
+              "range": target.range if target is not None else None,
+              "condition": target.when if target is not None else None}
+    if target is None or target.range is None:
+        head = _("{rating} [{id}]: {current} → {target}")
+    else:
+        threshold = route.threshold is not None and bool(rating.of)
+        head = _(ROUTE_HEADS[threshold, bool(target.when)])
+    out = ["  " + head.format(**fields)]
     vetoes = {v.id: v for v in g.explanation.vetoes}
     if not route.reachable:
-        after = (f"各项指标都提到满分后：{WORDS['total']} {route.total_after}，"
-                 f"{rating.label} {_level_label(rating, route.level_after)}")
+        after = _("after raising every criterion to its max: total {total}, {rating} "
+                  "{level}").format(total=route.total_after, rating=rating.label,
+                                    level=_level_label(rating, route.level_after))
         if route.reason == "veto":
-            names = "、".join(f"{vetoes[v].label} [{v}]" if v in vetoes else v
-                             for v in route.reason_refs)
-            out.append(f"  仅提高指标得分无法达到：否决项 {names} 限定了{rating.label}")
+            names = _join(f"{vetoes[v].label} [{v}]" if v in vetoes else v
+                          for v in route.reason_refs)
+            out.append("  " + _("not reachable by raising criteria alone: veto {vetoes} "
+                                "limits {rating}").format(vetoes=names, rating=rating.label))
         elif route.reason == "condition":
-            conditions = "；".join(
-                f"{_level_label(rating, lv)} 须满足 `{rating.level(lv).when}`"  # type: ignore[union-attr]
-                for lv in route.reason_refs if rating.level(lv) is not None)
-            out.append(f"  仅提高指标得分无法达到：{conditions}，该条件不成立")
+            conditions = _join((
+                _("{level} must meet `{condition}`").format(
+                    level=_level_label(rating, lv),
+                    condition=rating.level(lv).when)  # type: ignore[union-attr]
+                for lv in route.reason_refs if rating.level(lv) is not None), semicolons=True)
+            out.append("  " + _("not reachable by raising criteria alone: {conditions}, which "
+                                "does not hold").format(conditions=conditions))
         elif route.reason == "sources":
-            out.append(f"  仅提高指标得分无法达到：来源评级 {'、'.join(route.reason_refs)} 未达到")
+            out.append("  " + _("not reachable by raising criteria alone: source rating(s) "
+                                "{ratings} not reached").format(
+                ratings=_join(route.reason_refs)))
         else:
-            out.append("  仅提高指标得分无法达到：各项指标都得满分仍不够")
-        out.append(f"  （{after}）")
+            out.append("  " + _("not reachable by raising criteria alone: full marks on every "
+                                "criterion are still not enough"))
+        out.append("  " + _("({text})").format(text=after))
         return out
     losses = {x.id: x for x in g.losses}
-    out.append(f"  最少需要把 {len(route.raised)} 项指标提到满分：")
+    out.append("  " + _("At least {count} criteria must be raised to their max:").format(
+        count=len(route.raised)))
     for node_id in route.raised:
         x = losses[node_id]
-        out.append(f"    {x.label} [{x.id}]：{x.points} → {plain(x.max)}（失分 {x.lost}）")
-    after = f"  提升后：{WORDS['total']} {route.total_after}"
+        out.append("    " + _("{label} [{id}]: {points} → {max} (lost {lost})").format(
+            label=x.label, id=x.id, points=x.points, max=plain(x.max), lost=x.lost))
     if rating.of and rating.of != "total":
-        after += f"，{rating.of} {route.points_after}"
-    after += f"，{rating.label} {_level_label(rating, route.level_after)}"
-    out.append(after)
-    if route.method == "exact":
-        out.append(f"  方法：精确搜索，没有更少项数的组合（试算 {route.tried} 次）")
+        after = _("After raising: total {total}, {node} {points}, {rating} {level}")
     else:
-        out.append(f"  方法：试算达到上限（{route.tried} 次），以上为贪心结果"
-                   "（按可增分数从大到小），可能不是最少")
+        after = _("After raising: total {total}, {rating} {level}")
+    out.append("  " + after.format(total=route.total_after, node=rating.of,
+                                   points=route.points_after, rating=rating.label,
+                                   level=_level_label(rating, route.level_after)))
+    if route.method == "exact":
+        out.append("  " + _("Method: exact search, no combination of fewer criteria ({tried} "
+                            "evaluations)").format(tried=route.tried))
+    else:
+        out.append("  " + _("Method: the evaluation budget ran out ({tried} evaluations); the "
+                            "above is the greedy result (largest gain first) and may not be the "
+                            "fewest").format(tried=route.tried))
     return out
+
+
+# The next level's line: (with the threshold of the rated node, with a condition).
+ROUTE_HEADS = {
+    (False, False): N_("{rating} [{id}]: {current} → {target} (band {range})"),
+    (True, False): N_("{rating} [{id}]: {current} → {target} (band {range}, {node} must reach "
+                      "{threshold}, now {points})"),
+    (False, True): N_("{rating} [{id}]: {current} → {target} (band {range}; it must also meet "
+                      "{condition})"),
+    (True, True): N_("{rating} [{id}]: {current} → {target} (band {range}, {node} must reach "
+                     "{threshold}, now {points}; it must also meet {condition})"),
+}
 
 
 def gaps_json(g: Gaps) -> dict[str, Any]:
