@@ -159,11 +159,11 @@ def _translate(error: Any, doc: Document) -> list[Diagnostic]:
             if "$ref" in sub:
                 target = root["$defs"][sub["$ref"].split("/")[-1]]
             if "type" in target:
-                sub_types.add(_expected(target["type"]))
+                sub_types.add(_EXPECTED.get(target["type"], target["type"]))
             elif "const" in target:
                 sub_types.add(f"`{target['const']}`")
             elif "anyOf" in target:
-                sub_types.add(_("one of its forms"))
+                sub_types.add(N_("one of its forms"))
         # Errors inside the value (a non-empty relative path) come from the form that matched
         # its shape, whatever their kind: report those rather than "must be a mapping or ...".
         deeper = [e for e in error.context
@@ -172,7 +172,8 @@ def _translate(error: Any, doc: Document) -> list[Diagnostic]:
             from jsonschema.exceptions import best_match
 
             return _translate(best_match(deeper), doc)
-        wanted = _either(sorted(sub_types)) or _("another form")
+        # In the order of the English words, translated (a code span stays as it is).
+        wanted = _either([_(t) for t in sorted(sub_types)]) or _("another form")
         return [dg.make("wrong-type",
                         _("{where} must be {wanted}, not {actual}").format(
                             where=_where(path), wanted=wanted, actual=_type_name(instance)),
