@@ -22,6 +22,7 @@ def invoke(*args: str | Path) -> tuple[int, str]:
     return result.exit_code, result.stdout + result.stderr
 
 
+@pytest.mark.lang("en_US")  # quotes English diagnostics
 def test_planted_mistakes_are_each_reported_at_their_line() -> None:
     """Ten-plus planted mistakes: every one is found in one run, each at its own line."""
     code, out = invoke("check", CASES / "planted-mistakes" / "scheme.yaml")
@@ -87,6 +88,7 @@ def test_unknown_node_is_a_usage_error() -> None:
     assert code == 2 and "did you mean org_setup" in out
 
 
+@pytest.mark.lang("en_US")  # quotes English diagnostics
 def test_evaluation_error_exits_five_naming_the_unit(tmp_path: Path) -> None:
     scheme = tmp_path / "s.yaml"
     scheme.write_text(scheme_text("""

@@ -32,6 +32,7 @@ def _read(name: str) -> str:
 # docs/diagnostics.md
 
 
+@pytest.mark.lang("en_US")  # docs/diagnostics.md quotes English output
 def test_every_code_has_exactly_one_section_in_code_order() -> None:
     text = _read("diagnostics.md")
     headings = CODE_HEADING.findall(text)
@@ -45,6 +46,7 @@ def test_every_code_has_exactly_one_section_in_code_order() -> None:
     assert codes == [c.code for c in CODES.values()], "sections must follow the order of CODES"
 
 
+@pytest.mark.lang("en_US")  # docs/diagnostics.md quotes English output
 def test_each_section_has_its_four_parts() -> None:
     text = _read("diagnostics.md")
     starts = [m.start() for m in CODE_HEADING.finditer(text)] + [len(text)]
@@ -58,6 +60,7 @@ def test_each_section_has_its_four_parts() -> None:
         assert f": {code} {CODES_BY_CODE[code]}: " in section, f"{code} shows no real output"
 
 
+@pytest.mark.lang("en_US")  # docs/diagnostics.md quotes English output
 def test_quoted_diagnostics_pair_each_code_with_its_name() -> None:
     """Every `CODE name:` printed in an example uses the code's registered name."""
     text = _read("diagnostics.md")

@@ -26,6 +26,9 @@ from evalrules.formula import (
 from evalrules.limits import DEFAULT_LIMITS, Limits
 from evalrules.numeric import CONTEXT, NumericPolicy
 
+# These tests quote the English messages; tests/test_diagnostics_i18n.py shows both languages.
+pytestmark = pytest.mark.lang("en_US")
+
 KNOWN: dict[str, Any] = {name: None for name in
                          ("a", "b", "c", "level", "rate", "threshold", "start", "end")}
 LISTS: dict[str, dict[str, Any]] = {"items": {"level": None, "persons": None, "points": None}}

@@ -268,6 +268,7 @@ def run_fresh(case: Case, work: Path) -> Outcome:
     env.update(case.env)
     env["PYTHONPATH"] = SRC + os.pathsep + env.get("PYTHONPATH", "")
     env["COLUMNS"] = "200"
+    env.update(LANG="en_US.UTF-8", LANGUAGE="", LC_ALL="", LC_MESSAGES="")  # English output
     start = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "evalrules.cli", *_args(case)], cwd=work,
                                env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -295,6 +296,7 @@ def run_forked(cases: list[Case], work: Path, jobs: int) -> dict[str, Outcome]:
     env = _english(dict(os.environ))
     env["PYTHONPATH"] = SRC + os.pathsep + env.get("PYTHONPATH", "")
     env["COLUMNS"] = "200"
+    env.update(LANG="en_US.UTF-8", LANGUAGE="", LC_ALL="", LC_MESSAGES="")  # English output
     done = subprocess.run([sys.executable, str(HOSTILE / "runner.py"), str(jobs)],
                           input="\n".join(lines).encode(), capture_output=True, env=env,
                           timeout=WALL_SECONDS * len(cases), check=False)
@@ -353,6 +355,7 @@ def test_corpus_is_large_and_varied() -> None:
         assert not case.generate or case.generate in GENERATORS, case.id
 
 
+@pytest.mark.lang("en_US")  # quotes English diagnostics
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_hostile_input(case: Case, corpus: dict[str, Outcome]) -> None:
     """The expected exit code and diagnostics, no traceback, within the budget."""
@@ -566,6 +569,7 @@ def test_numbers_read_are_bounded(text: str, ok: bool) -> None:
     assert ([p.code for p in problems] == []) is ok, problems
 
 
+@pytest.mark.lang("en_US")  # quotes English diagnostics
 def test_formula_results_are_bounded() -> None:
     """Each formula's value is bounded: exact once rounded, not tiny, text and lists short."""
     assert _run_formula("2 ** 100") == Decimal(2 ** 100)  # 31 digits: still exact
@@ -844,6 +848,7 @@ def test_sandbox_stops_a_worker_over_its_memory() -> None:
                            memory_bytes=40 * 1024 * 1024)
 
 
+@pytest.mark.lang("en_US")  # quotes English diagnostics
 def test_cli_limits_override_is_scoped_to_the_run() -> None:
     """EVALRULES_LIMITS changes single fields for one run (in-process runs get the previous
     limits back); a bad field is a usage error."""

@@ -19,6 +19,9 @@ from evalrules.diagnostics import Diagnostic
 from evalrules.validate import _validator, scheme_json_schema, validate_document
 from evalrules.yamlsource import load_yaml
 
+# These tests quote the English messages; tests/test_diagnostics_i18n.py shows both languages.
+pytestmark = pytest.mark.lang("en_US")
+
 ROOT = Path(__file__).resolve().parents[1]
 
 MINIMAL = """\

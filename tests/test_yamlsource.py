@@ -9,6 +9,9 @@ import pytest
 from evalrules.limits import Limits
 from evalrules.yamlsource import Document, load_yaml
 
+# These tests quote the English messages; tests/test_diagnostics_i18n.py shows both languages.
+pytestmark = pytest.mark.lang("en_US")
+
 
 def load(text: str, **kwargs: object) -> tuple[Document | None, list]:
     return load_yaml(text, "f.yaml", **kwargs)  # type: ignore[arg-type]

@@ -23,6 +23,7 @@ from .formula import (
     compile_tree,
     make_functions,
 )
+from .i18n import N_, _
 from .limits import DEFAULT_LIMITS, Limits
 from .model import Adjustment, Derived, Node, Rating, Scheme, Veto
 
@@ -84,6 +85,14 @@ class Plan:
     scalar_facts: frozenset[str]
 
 
+# A declared id that is also a function name, by the kind of declaration (graph node kinds).
+_RESERVED = {
+    "fact": N_("`{name}` is the name of a formula function and cannot be a fact id"),
+    "derived": N_("`{name}` is the name of a formula function and cannot be a derived id"),
+    "node": N_("`{name}` is the name of a formula function and cannot be a node id"),
+}
+
+
 def _kind_id(graph_node: str) -> tuple[str, str]:
     kind, _, name = graph_node.partition(":")
     return kind, name
@@ -142,10 +151,9 @@ def compile_scheme(scheme: Scheme, limits: Limits = DEFAULT_LIMITS
     c = _Compiler(scheme, limits)
     for name, graph_node in c.known.items():
         if name in FUNCTION_NAMES:
-            kind, _ = _kind_id(graph_node)
-            c.problems.append(dg.make("reserved-id", f"`{name}` is the name of a formula "
-                                      f"function and cannot be a {kind} id",
-                                      _location_of(scheme, graph_node), "choose another id"))
+            kind, _name = _kind_id(graph_node)
+            c.problems.append(dg.make("reserved-id", _(_RESERVED[kind]).format(name=name),
+                                      _location_of(scheme, graph_node), _("choose another id")))
     steps: dict[str, PlanStep] = {}
     order: dict[str, int] = {}
 
@@ -285,13 +293,16 @@ def _cycles(graph: Any, scheme: Scheme) -> list[Diagnostic]:
         cycle = nx.find_cycle(graph.subgraph(component), source=members[0])
         names = [_kind_id(u)[1] for u, _ in cycle] + [_kind_id(cycle[0][0])[1]]
         locations = tuple(graph.edges[u, v]["location"] for u, v in cycle)
-        detail = "; ".join(f"`{_kind_id(v)[1]}` reads `{_kind_id(u)[1]}` at line "
-                           f"{graph.edges[u, v]['location'].line}" for u, v in cycle)
+        reads = _("`{reader}` reads `{read}` at line {line}")
+        detail = _("; ").join(reads.format(reader=_kind_id(v)[1], read=_kind_id(u)[1],
+                                           line=graph.edges[u, v]["location"].line)
+                              for u, v in cycle)
         first = min(locations, key=lambda loc: (loc.line, loc.column))
         out.append(dg.make("dependency-cycle",
-                           f"dependency cycle: {' -> '.join(names)} ({detail})", first,
-                           "break the circle: a value cannot depend on itself, directly or "
-                           "through others", related=locations))
+                           _("dependency cycle: {cycle} ({detail})").format(
+                               cycle=" -> ".join(names), detail=detail), first,
+                           _("break the circle: a value cannot depend on itself, directly or "
+                             "through others"), related=locations))
     return out
 
 
@@ -302,7 +313,9 @@ def _unused_facts(scheme: Scheme, graph: Any) -> list[Diagnostic]:
     out = []
     for fact in scheme.facts:
         if graph.out_degree(f"fact:{fact.id}") == 0 and fact.id not in used_elsewhere:
-            out.append(dg.make("unused-fact", f"fact `{fact.id}` ({fact.label}) is declared "
-                               "but no formula reads it", fact.location,
-                               "use it in a formula, or remove it if units need not supply it"))
+            out.append(dg.make("unused-fact",
+                               _("fact `{fact}` ({label}) is declared but no formula reads "
+                                 "it").format(fact=fact.id, label=fact.label), fact.location,
+                               _("use it in a formula, or remove it if units need not supply "
+                                 "it")))
     return out

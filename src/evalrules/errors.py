@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .diagnostics import Diagnostic, Location
+from .i18n import _
 
 
 class EvalrulesError(Exception):
@@ -22,9 +23,12 @@ class SchemeError(EvalrulesError, ValueError):
         self.diagnostics = tuple(diagnostics)
         errors = [d for d in self.diagnostics if d.is_error]
         first = errors[0] if errors else None
-        summary = f"{len(errors)} error(s) in scheme"
-        if first is not None:
-            summary += f"; first: {first.location}: {first.code} {first.message}"
+        count = len(errors)
+        if first is None:
+            summary = _("{count} error(s) in scheme").format(count=count)
+        else:
+            summary = _("{count} error(s) in scheme; first: {where}: {code} {message}").format(
+                count=count, where=first.location, code=first.code, message=first.message)
         super().__init__(summary)
 
 
@@ -36,9 +40,12 @@ class FactsError(EvalrulesError, ValueError):
     def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
         self.diagnostics = tuple(diagnostics)
         first = self.diagnostics[0] if self.diagnostics else None
-        summary = f"{len(self.diagnostics)} problem(s) in facts"
-        if first is not None:
-            summary += f"; first: {first.location}: {first.code} {first.message}"
+        count = len(self.diagnostics)
+        if first is None:
+            summary = _("{count} problem(s) in facts").format(count=count)
+        else:
+            summary = _("{count} problem(s) in facts; first: {where}: {code} {message}").format(
+                count=count, where=first.location, code=first.code, message=first.message)
         super().__init__(summary)
 
 
@@ -53,8 +60,9 @@ class EvaluationError(EvalrulesError, ArithmeticError):
         self.node = node
         self.location = location
         where = f"{location}: " if location is not None and location.line else ""
-        who = f"unit {unit}: " if unit else ""
-        super().__init__(f"{where}{who}{message}")
+        if unit:
+            message = _("unit {unit}: {message}").format(unit=unit, message=message)
+        super().__init__(f"{where}{message}")
 
 
 class UsageError(EvalrulesError):

@@ -14,12 +14,14 @@ import datetime as dt
 import decimal
 import difflib
 import itertools
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import CodeType, MappingProxyType
 from typing import Any
 
+from .i18n import N_, _
 from .limits import DEFAULT_LIMITS, Limits, effective, result_problem
 from .numeric import CONTEXT, ZERO, NumericPolicy, to_decimal
 
@@ -44,24 +46,25 @@ ARITY: dict[str, tuple[int, int | None]] = {
     "band": (3, 4), "days": (2, 2), "date": (1, 1),
 }
 
+# Python syntax the formula language refuses, named for the message (translated where shown).
 _REFUSED: dict[type, str] = {
-    ast.Attribute: "attribute access (a.b)",
-    ast.Subscript: "indexing (a[0])",
-    ast.ListComp: "comprehensions",
-    ast.SetComp: "comprehensions",
-    ast.DictComp: "comprehensions",
-    ast.GeneratorExp: "comprehensions",
+    ast.Attribute: N_("attribute access (a.b)"),
+    ast.Subscript: N_("indexing (a[0])"),
+    ast.ListComp: N_("comprehensions"),
+    ast.SetComp: N_("comprehensions"),
+    ast.DictComp: N_("comprehensions"),
+    ast.GeneratorExp: N_("comprehensions"),
     ast.Lambda: "lambda",
-    ast.JoinedStr: "f-strings",
-    ast.FormattedValue: "f-strings",
-    ast.NamedExpr: "assignment (:=)",
-    ast.Starred: "unpacking (*a)",
-    ast.Dict: "mappings ({...})",
-    ast.Set: "sets ({...})",
+    ast.JoinedStr: N_("f-strings"),
+    ast.FormattedValue: N_("f-strings"),
+    ast.NamedExpr: N_("assignment (:=)"),
+    ast.Starred: N_("unpacking (*a)"),
+    ast.Dict: N_("mappings ({...})"),
+    ast.Set: N_("sets ({...})"),
     ast.Await: "await",
     ast.Yield: "yield",
     ast.YieldFrom: "yield",
-    ast.Slice: "slices",
+    ast.Slice: N_("slices"),
 }
 _CONSTANT_IDS = itertools.count()
 _BINOPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)
@@ -148,7 +151,50 @@ def _suggest(name: str, options: Iterable[str]) -> str:
                 break
         near = picked[:_SUGGEST_AMONG]
     close = difflib.get_close_matches(name, near, n=1, cutoff=0.7)
-    return f"did you mean `{close[0]}`?" if close else ""
+    return _("did you mean `{name}`?").format(name=close[0]) if close else ""
+
+
+# What Python's parser says about a formula, in the current language. Each English message is
+# the parser's own text; other messages are shown as the parser wrote them.
+_PARSER_WORDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), message) for pattern, message in (
+        (r"invalid syntax", N_("invalid syntax")),
+        (r"invalid syntax\. Perhaps you forgot a comma\?",
+         N_("invalid syntax. Perhaps you forgot a comma?")),
+        (r"invalid syntax\. Maybe you meant '==' or ':=' instead of '='\?",
+         N_("invalid syntax. Maybe you meant '==' or ':=' instead of '='?")),
+        (r"'(?P<bracket>.)' was never closed", N_("'{bracket}' was never closed")),
+        (r"unmatched '(?P<bracket>.)'", N_("unmatched '{bracket}'")),
+        (r"closing parenthesis '(?P<closing>.)' does not match opening parenthesis "
+         r"'(?P<opening>.)'",
+         N_("closing parenthesis '{closing}' does not match opening parenthesis '{opening}'")),
+        (r"unterminated string literal \(detected at line (?P<line>\d+)\)",
+         N_("unterminated string literal (detected at line {line})")),
+        (r"invalid character '(?P<char>.)' \((?P<code>U\+[0-9A-F]+)\)",
+         N_("invalid character '{char}' ({code})")),
+        (r"invalid non-printable character (?P<code>U\+[0-9A-F]+)",
+         N_("invalid non-printable character {code}")),
+        (r"invalid decimal literal", N_("invalid decimal literal")),
+        (r"leading zeros in decimal integer literals are not permitted; use an 0o prefix for "
+         r"octal integers",
+         N_("leading zeros in decimal integer literals are not permitted; use an 0o prefix for "
+            "octal integers")),
+        (r"expected 'else' after 'if' expression", N_("expected 'else' after 'if' expression")),
+        (r"positional argument follows keyword argument",
+         N_("positional argument follows keyword argument")),
+        (r"unexpected EOF while parsing", N_("unexpected EOF while parsing")),
+        (r"unexpected indent", N_("unexpected indent")),
+    ))
+
+
+def _parser_words(text: str) -> str:
+    """Python's description of a syntax error in a formula, in the current language."""
+    for pattern, message in _PARSER_WORDS:
+        match = pattern.fullmatch(text)
+        if match is not None:
+            groups = match.groupdict()
+            return _(message).format(**groups) if groups else _(message)
+    return text
 
 
 class _Checker(ast.NodeVisitor):
@@ -183,8 +229,9 @@ class _Checker(ast.NodeVisitor):
         self.count += 1
         refused = _REFUSED.get(type(node))
         if refused is not None:
-            self.problem("unsupported-syntax", node, f"{refused} is not part of the formula "
-                         f"language", "use the functions listed in docs/scheme-language.md")
+            self.problem("unsupported-syntax", node,
+                         _("{what} is not part of the formula language").format(what=_(refused)),
+                         _("use the functions listed in docs/scheme-language.md"))
             return
         allowed = (ast.Expression, ast.BoolOp, ast.BinOp, ast.UnaryOp, ast.IfExp, ast.Compare,
                    ast.Call, ast.Constant, ast.Name, ast.Tuple, ast.List, ast.keyword, ast.Load,
@@ -193,20 +240,21 @@ class _Checker(ast.NodeVisitor):
             what = type(node).__name__
             if isinstance(node, (ast.BitAnd, ast.BitOr, ast.BitXor, ast.LShift, ast.RShift,
                                  ast.Invert, ast.MatMult)):
-                what = "bitwise operators"
+                what = _("bitwise operators")
             elif isinstance(node, (ast.Is, ast.IsNot)):
-                what = "`is` comparisons (use ==)"
+                what = _("`is` comparisons (use ==)")
             self.problem("unsupported-syntax", node,
-                         f"{what} is not part of the formula language",
-                         "see docs/scheme-language.md#formulas")
+                         _("{what} is not part of the formula language").format(what=what),
+                         _("see docs/scheme-language.md#formulas"))
             return
         super().generic_visit(node)
 
     def visit_Constant(self, node: ast.Constant) -> None:
         self.count += 1
         if node.value is None or isinstance(node.value, (bytes, complex)) or node.value is ...:
-            self.problem("unsupported-syntax", node, f"the constant {node.value!r} is not "
-                         "part of the formula language", "use numbers, text or true/false")
+            self.problem("unsupported-syntax", node,
+                         _("the constant {value} is not part of the formula language").format(
+                             value=repr(node.value)), _("use numbers, text or true/false"))
         elif isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
             # Literals keep their digits (1e400 is fine: each result is bounded by _result);
             # only numbers beyond the range of the arithmetic itself are refused.
@@ -214,9 +262,10 @@ class _Checker(ast.NodeVisitor):
             if not isinstance(value, Decimal) or not value.is_finite() \
                     or abs(value.adjusted()) > CONTEXT.Emax:
                 shown = ast.get_source_segment(self.source, node) or repr(node.value)
-                self.problem("formula-too-complex", node, f"the number {shown[:40]} is beyond "
-                             f"the range of exact arithmetic (1E±{CONTEXT.Emax})",
-                             "write a smaller number, or compute it from facts")
+                self.problem("formula-too-complex", node,
+                             _("the number {number} is beyond the range of exact arithmetic "
+                               "(1E±{emax})").format(number=shown[:40], emax=CONTEXT.Emax),
+                             _("write a smaller number, or compute it from facts"))
 
     def visit_Name(self, node: ast.Name) -> None:
         self.count += 1
@@ -226,19 +275,21 @@ class _Checker(ast.NodeVisitor):
         if self.fields is not None and name in self.fields:
             return
         if name in FUNCTION_NAMES:
-            self.problem("unsupported-syntax", node, f"`{name}` is a function: call it, "
-                         f"e.g. {name}(...)")
+            self.problem("unsupported-syntax", node,
+                         _("`{name}` is a function: call it, e.g. {name}(...)").format(name=name))
             return
         if name not in self.known:
             options = list(self.known) + (list(self.fields) if self.fields else [])
-            self.problem("unknown-name", node, f"unknown name `{name}`",
-                         _suggest(name, options) or "declare it under `facts` or `derived`, "
-                         "or use the id of a node")
+            self.problem("unknown-name", node, _("unknown name `{name}`").format(name=name),
+                         _suggest(name, options) or _("declare it under `facts` or `derived`, "
+                                                      "or use the id of a node"))
             return
         if name in self.list_fields:
-            self.problem("unsupported-syntax", node, f"`{name}` is a list fact: it can only be "
-                         "the first argument of " + ", ".join(f"{a}()" for a in _AGGREGATE_ORDER),
-                         f"e.g. count({name}) or sum({name}, \"field\")")
+            self.problem("unsupported-syntax", node,
+                         _("`{name}` is a list fact: it can only be the first argument of "
+                           "{functions}").format(
+                             name=name, functions=", ".join(f"{a}()" for a in _AGGREGATE_ORDER)),
+                         _("e.g. count({name}) or sum({name}, \"field\")").format(name=name))
             return
         self.names.append((name, self.column(node)))
 
@@ -247,8 +298,9 @@ class _Checker(ast.NodeVisitor):
             if isinstance(op, (ast.In, ast.NotIn)) and not (
                     isinstance(right, (ast.Tuple, ast.List))
                     and all(isinstance(e, ast.Constant) for e in right.elts)):
-                self.problem("unsupported-syntax", right, "`in` needs a literal list of values, "
-                             "e.g. level in (\"a\", \"b\")")
+                self.problem("unsupported-syntax", right,
+                             _("`in` needs a literal list of values, e.g. level in (\"a\", "
+                               "\"b\")"))
         self.generic_visit(node)
 
     def visit_BinOp(self, node: ast.BinOp) -> None:
@@ -257,33 +309,41 @@ class _Checker(ast.NodeVisitor):
     def visit_Call(self, node: ast.Call) -> None:
         self.count += 1
         if not isinstance(node.func, ast.Name):
-            self.problem("unsupported-syntax", node, "only the listed functions can be called",
-                         "call a function by name, e.g. max(a, b)")
+            self.problem("unsupported-syntax", node, _("only the listed functions can be called"),
+                         _("call a function by name, e.g. max(a, b)"))
             return
         name = node.func.id
         if name not in FUNCTION_NAMES:
-            self.problem("unknown-function", node.func, f"unknown function `{name}`",
+            self.problem("unknown-function", node.func,
+                         _("unknown function `{name}`").format(name=name),
                          _suggest(name, FUNCTION_NAMES) or
-                         f"available: {', '.join(sorted(FUNCTION_NAMES))}")
+                         _("available: {names}").format(names=", ".join(sorted(FUNCTION_NAMES))))
             for arg in node.args:
                 self.visit(arg)
             return
         low, high = ARITY[name]
         if len(node.args) < low or (high is not None and len(node.args) > high):
-            expected = f"{low}" if low == high else (f"{low} or more" if high is None
-                                                     else f"{low} to {high}")
-            self.problem("bad-arguments", node, f"{name}() takes {expected} argument(s), "
-                         f"got {len(node.args)}")
+            if low == high:
+                message = _("{name}() takes {low} argument(s), got {count}")
+            elif high is None:
+                message = _("{name}() takes {low} or more argument(s), got {count}")
+            else:
+                message = _("{name}() takes {low} to {high} argument(s), got {count}")
+            self.problem("bad-arguments", node, message.format(name=name, low=low, high=high,
+                                                               count=len(node.args)))
         for kw in node.keywords:
             if kw.arg is None or kw.arg not in KEYWORDS.get(name, frozenset()):
-                allowed = ", ".join(sorted(KEYWORDS.get(name, frozenset()))) or "none"
+                allowed = ", ".join(sorted(KEYWORDS.get(name, frozenset()))) or _("none")
                 self.problem("bad-arguments", kw.value if kw.arg else node,
-                             f"{name}() has no keyword `{kw.arg}`", f"keywords: {allowed}")
+                             _("{name}() has no keyword `{keyword}`").format(name=name,
+                                                                            keyword=kw.arg),
+                             _("keywords: {allowed}").format(allowed=allowed))
         if name in AGGREGATES:
             if self.fields is not None:
-                self.problem("unsupported-syntax", node, f"{name}() inside a where= condition "
-                             "or a per-record expression would read the whole list once per "
-                             "record", "compute it once as a derived value and use its name")
+                self.problem("unsupported-syntax", node,
+                             _("{name}() inside a where= condition or a per-record expression "
+                               "would read the whole list once per record").format(name=name),
+                             _("compute it once as a derived value and use its name"))
                 return
             self._check_aggregate(name, node)
             return
@@ -291,7 +351,8 @@ class _Checker(ast.NodeVisitor):
             try:
                 parse_date(node.args[0].value)
             except FormulaRuntimeError as exc:
-                self.problem("bad-arguments", node.args[0], str(exc), "write date(\"2024-03-31\")")
+                self.problem("bad-arguments", node.args[0], str(exc),
+                             _("write date(\"2024-03-31\")"))
         for arg in node.args:
             self.visit(arg)
         for kw in node.keywords:
@@ -307,49 +368,63 @@ class _Checker(ast.NodeVisitor):
             fields = self.list_fields[subject.id]
             self.names.append((subject.id, self.column(subject)))
         else:
-            self.problem("bad-arguments", subject, f"{name}() needs a list fact as its first "
-                         "argument", f"list facts: {', '.join(self.list_fields) or 'none'}")
+            self.problem("bad-arguments", subject,
+                         _("{name}() needs a list fact as its first argument").format(name=name),
+                         _("list facts: {names}").format(
+                             names=", ".join(self.list_fields) or _("none")))
         if len(node.args) > 1:
             field_arg = node.args[1]
             if not (isinstance(field_arg, ast.Constant) and isinstance(field_arg.value, str)):
-                self.problem("bad-arguments", field_arg, f"{name}() needs the field name as "
-                             "text, e.g. \"points\"")
+                self.problem("bad-arguments", field_arg,
+                             _("{name}() needs the field name as text, e.g. "
+                               "\"points\"").format(name=name))
             elif fields is not None and not field_arg.value.strip().isidentifier():
-                self._check_where(field_arg, fields, "the per-record value")
+                self._check_where(field_arg, fields, per_record=True)
             elif fields is not None and field_arg.value.strip() not in fields:
-                self.problem("unknown-name", field_arg, f"the list has no field "
-                             f"`{field_arg.value}`", _suggest(field_arg.value, fields) or
-                             f"fields: {', '.join(fields)}")
+                self.problem("unknown-name", field_arg,
+                             _("the list has no field `{field}`").format(field=field_arg.value),
+                             _suggest(field_arg.value, fields) or
+                             _("fields: {names}").format(names=", ".join(fields)))
         for kw in node.keywords:
             if kw.arg == "where":
                 if not (isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str)):
-                    self.problem("bad-arguments", kw.value, "where= needs a condition written "
-                                 "as text, e.g. where=\"level == 'major'\"")
+                    self.problem("bad-arguments", kw.value,
+                                 _("where= needs a condition written as text, e.g. "
+                                   "where=\"level == 'major'\""))
                 elif fields is not None:
                     self._check_where(kw.value, fields)
             elif kw.arg is not None:
                 self.visit(kw.value)
 
     def _check_where(self, node: ast.Constant, fields: Mapping[str, Any],
-                     what: str = "the where= condition") -> None:
+                     per_record: bool = False) -> None:
+        """Check a where= condition, or (per_record) a per-record value of a list function."""
         text = str(node.value).strip()
         inner = _Checker(self.known, fields, self.list_fields, self.limits, text)
         try:
             tree = ast.parse(text, mode="eval")
         except SyntaxError as exc:
-            self.problem("formula-syntax", node, f"{what} does not parse: {exc.msg}")
+            message = _("the per-record value does not parse: {detail}") if per_record else \
+                _("the where= condition does not parse: {detail}")
+            self.problem("formula-syntax", node, message.format(detail=_parser_words(exc.msg)))
             return
         except (ValueError, RecursionError, MemoryError):
-            self.problem("formula-too-complex", node, f"{what} is too deeply nested")
+            self.problem("formula-too-complex", node,
+                         _("the per-record value is too deeply nested") if per_record else
+                         _("the where= condition is too deeply nested"))
             return
         if _depth(tree) > self.limits.formula_depth:
-            self.problem("formula-too-complex", node, f"{what} nests deeper than "
-                         f"{self.limits.formula_depth} levels", "split it into derived values")
+            message = _("the per-record value nests deeper than {limit} levels") if per_record \
+                else _("the where= condition nests deeper than {limit} levels")
+            self.problem("formula-too-complex", node,
+                         message.format(limit=self.limits.formula_depth),
+                         _("split it into derived values"))
             return
         inner.visit(tree)
+        inside = _("in the per-record value: {message}") if per_record else \
+            _("in where=: {message}")
         for p in inner.problems:
-            label = "where=" if what.startswith("the where") else "the per-record value"
-            self.problems.append(FormulaProblem(p.kind, f"in {label}: {p.message}",
+            self.problems.append(FormulaProblem(p.kind, inside.format(message=p.message),
                                                 self.column(node), p.hint))
         self.names.extend((n, self.column(node)) for n, _ in inner.names)
         self.count += inner.count
@@ -472,32 +547,35 @@ def compile_tree(text: str, *, known: Mapping[str, Any] | None = None,
     known = known if known is not None else {}
     known_lists = known_lists if known_lists is not None else {}
     if len(text) > limits.formula_chars:
-        raise FormulaRejected([FormulaProblem("formula-too-complex",
-                                              f"formula longer than {limits.formula_chars} "
-                                              "characters", 1, "split it into derived values")])
+        raise FormulaRejected([FormulaProblem(
+            "formula-too-complex",
+            _("formula longer than {limit} characters").format(limit=limits.formula_chars), 1,
+            _("split it into derived values"))])
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
         column = exc.offset or 1
         raise FormulaRejected([FormulaProblem(
-            "formula-syntax", f"the formula does not parse: {exc.msg}", column,
-            "check brackets, quotes and operators; `and`/`or`/`not` are words")]) from None
+            "formula-syntax",
+            _("the formula does not parse: {detail}").format(detail=_parser_words(exc.msg)),
+            column, _("check brackets, quotes and operators; `and`/`or`/`not` are words"))]) \
+            from None
     except (ValueError, RecursionError, MemoryError):
         raise FormulaRejected([FormulaProblem("formula-too-complex",
-                                              "the formula is too deeply nested", 1)]) from None
+                                              _("the formula is too deeply nested"), 1)]) from None
     if _depth(tree) > limits.formula_depth:
-        raise FormulaRejected([FormulaProblem("formula-too-complex",
-                                              f"the formula nests deeper than "
-                                              f"{limits.formula_depth} levels", 1,
-                                              "split it into derived values")])
+        raise FormulaRejected([FormulaProblem(
+            "formula-too-complex",
+            _("the formula nests deeper than {limit} levels").format(limit=limits.formula_depth),
+            1, _("split it into derived values"))])
     checker = _Checker({**known, **{k: None for k in known_lists}}, fields, known_lists, limits,
                        text.strip())
     checker.visit(tree)
     if checker.count > limits.formula_nodes:
-        checker.problems.append(FormulaProblem("formula-too-complex",
-                                               f"the formula has more than "
-                                               f"{limits.formula_nodes} parts", 1,
-                                               "split it into derived values"))
+        checker.problems.append(FormulaProblem(
+            "formula-too-complex",
+            _("the formula has more than {limit} parts").format(limit=limits.formula_nodes), 1,
+            _("split it into derived values")))
     if checker.problems:
         raise FormulaRejected(checker.problems)
     transformer = _Transformer(known, known_lists, limits, text.strip())
@@ -532,21 +610,25 @@ def parse_date(value: Any) -> dt.date:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        raise FormulaRuntimeError(f"not a date (YYYY-MM-DD): {value!r}") from None
+        raise FormulaRuntimeError(_("not a date (YYYY-MM-DD): {value}").format(
+            value=repr(value))) from None
 
 
-def _number(value: Any, what: str) -> Decimal:
+def _number(value: Any, what: str, **names: str) -> Decimal:
+    """`value` as a number. `what` names the argument (marked with N_ when it has words; its
+    placeholders are filled from `names`) and is only translated when the value is refused."""
     if isinstance(value, Decimal):
         return value
     if isinstance(value, (int, bool)):
         return Decimal(int(value))
-    raise FormulaRuntimeError(f"{what} needs a number, got {value!r}")
+    raise FormulaRuntimeError(_("{what} needs a number, got {value}").format(
+        what=_(what).format(**names), value=repr(value)))
 
 
 def _records(value: Any, what: str) -> tuple[Mapping[str, Any], ...]:
     if isinstance(value, tuple):
         return value
-    raise FormulaRuntimeError(f"{what}() needs a list fact")
+    raise FormulaRuntimeError(_("{function}() needs a list fact").format(function=what))
 
 
 def _select(records: tuple[Mapping[str, Any], ...],
@@ -561,8 +643,10 @@ def _field_values(name: str, records: Any, field: str | Callable[[Mapping[str, A
     """The chosen records' values of a field, or of a per-record expression."""
     chosen = _select(_records(records, name), where)
     if callable(field):
-        return [_number(field(r), f"{name}() per-record value") for r in chosen]
-    return [_number(r[field.strip()], f"{name}() field `{field}`") for r in chosen]
+        return [_number(field(r), N_("{function}() per-record value"), function=name)
+                for r in chosen]
+    return [_number(r[field.strip()], N_("{function}() field `{field}`"), function=name,
+                    field=field) for r in chosen]
 
 
 def make_functions(policy: NumericPolicy, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
@@ -578,7 +662,7 @@ def make_functions(policy: NumericPolicy, limits: Limits = DEFAULT_LIMITS) -> di
     def f_avg(records: Any, field_name: Any, where: Any = None, default: Any = ZERO) -> Decimal:
         values = _field_values("avg", records, field_name, where)
         if not values:
-            return _number(default, "avg() default")
+            return _number(default, N_("avg() default"))
         return CONTEXT.divide(sum(values, ZERO), Decimal(len(values)))
 
     def f_min_of(records: Any, field_name: Any, where: Any = None, default: Any = ZERO) -> Any:
@@ -610,9 +694,9 @@ def make_functions(policy: NumericPolicy, limits: Limits = DEFAULT_LIMITS) -> di
                                                 _number(value, "clamp()")))
 
     def f_round(value: Any, places: Any = ZERO) -> Decimal:
-        wanted = _number(places, "round() places")
+        wanted = _number(places, N_("round() places"))
         if not 0 <= wanted <= 10:  # compared before int(): int(1E+999999) takes a minute
-            raise FormulaRuntimeError("round() places must be between 0 and 10")
+            raise FormulaRuntimeError(_("round() places must be between 0 and 10"))
         return policy.round_to(_number(value, "round()"), int(wanted))
 
     # to_integral_value stays a Decimal: math.floor would build a Python int of every digit.
@@ -623,22 +707,22 @@ def make_functions(policy: NumericPolicy, limits: Limits = DEFAULT_LIMITS) -> di
         return _number(value, "ceil()").to_integral_value(decimal.ROUND_CEILING, CONTEXT) + 0
 
     def f_ratio(actual: Any, target: Any, cap: Any = None) -> Decimal:
-        target_n = _number(target, "ratio() target")
+        target_n = _number(target, N_("ratio() target"))
         if target_n == 0:
             return ZERO
-        result = CONTEXT.divide(_number(actual, "ratio() actual"), target_n)
+        result = CONTEXT.divide(_number(actual, N_("ratio() actual")), target_n)
         if cap is not None:
-            result = min(result, _number(cap, "ratio() cap"))
+            result = min(result, _number(cap, N_("ratio() cap")))
         return result
 
     def f_band(value: Any, edges: Any, values: Any, default: Any = ZERO) -> Any:
         if not isinstance(edges, (tuple, list)) or not isinstance(values, (tuple, list)) \
                 or len(edges) != len(values):
-            raise FormulaRuntimeError("band() needs two lists of the same length")
+            raise FormulaRuntimeError(_("band() needs two lists of the same length"))
         x = _number(value, "band()")
         chosen = default
         for edge, result in zip(edges, values, strict=True):
-            if x >= _number(edge, "band() edge"):
+            if x >= _number(edge, N_("band() edge")):
                 chosen = result
         return chosen
 
@@ -652,9 +736,10 @@ def make_functions(policy: NumericPolicy, limits: Limits = DEFAULT_LIMITS) -> di
         b = _number(base, "**")
         e = _number(exponent, "**")
         if abs(e) > limits.max_exponent:
-            raise FormulaRuntimeError(f"exponent {e} is larger than {limits.max_exponent}")
+            raise FormulaRuntimeError(_("exponent {exponent} is larger than {limit}").format(
+                exponent=e, limit=limits.max_exponent))
         if b == 0 and e < 0:
-            raise FormulaRuntimeError("zero to a negative power")
+            raise FormulaRuntimeError(_("zero to a negative power"))
         return CONTEXT.power(b, e)
 
     def bind(flt: Filter, outer: Mapping[str, Any]) -> Callable[[Mapping[str, Any]], Any]:
@@ -697,13 +782,14 @@ def bounded_result(limits: Limits, policy: NumericPolicy) -> Callable[[Any], Any
                 return value
             if not value and value.is_finite():
                 return ZERO  # 0E-999999 is zero, written with a million zeros
-            raise FormulaRuntimeError(f"the result {result_problem(value, limits, high)}")
+            raise FormulaRuntimeError(_("the result {problem}").format(
+                problem=result_problem(value, limits, high)))
         if kind is str and len(value) > text_chars:
-            raise FormulaRuntimeError(f"the result is text of {len(value)} characters, more "
-                                      f"than {text_chars}")
+            raise FormulaRuntimeError(_("the result is text of {length} characters, more than "
+                                        "{limit}").format(length=len(value), limit=text_chars))
         if kind is tuple and len(value) > records:
-            raise FormulaRuntimeError(f"the result is a list of {len(value)} items, more than "
-                                      f"{records}")
+            raise FormulaRuntimeError(_("the result is a list of {count} items, more than "
+                                        "{limit}").format(count=len(value), limit=records))
         return value
 
     return _result
@@ -715,10 +801,11 @@ def _guarded(function: Callable[..., Any], name: str, most: int, work: int,
 
     def guarded(records: Any, *args: Any, **kwargs: Any) -> Any:
         if type(records) is tuple and len(records) > most:
-            raise FormulaRuntimeError(
-                f"{name}() would read {len(records)} records; this scheme's list functions and "
-                f"conditions ({work} parts per record) allow at most {most} records per list "
-                f"within the work limit of {limit} (Limits.unit_work)")
+            raise FormulaRuntimeError(_(
+                "{name}() would read {count} records; this scheme's list functions and "
+                "conditions ({work} parts per record) allow at most {most} records per list "
+                "within the work limit of {limit} (Limits.unit_work)").format(
+                    name=name, count=len(records), work=work, most=most, limit=limit))
         return function(records, *args, **kwargs)
 
     return guarded

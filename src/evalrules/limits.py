@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from .i18n import _
+
 MB = 1_000_000
 
 
@@ -128,39 +130,44 @@ def number_problem(value: Decimal, limits: Limits) -> str | None:
     `fraction_digits` after it (trailing zeros not counted). A number written `1e999999999` is
     small on disk and a gigabyte of digits when shown; one beyond 34 significant digits would be
     rounded silently by the arithmetic.
+
+    The reason is the predicate of a sentence whose subject is the number, in the current
+    language: "the number `x` {reason}".
     """
     if not value.is_finite():
-        return "is not a finite number"
-    _, digits, exponent = value.as_tuple()
+        return _("is not a finite number")
+    _sign, digits, exponent = value.as_tuple()
     assert isinstance(exponent, int)
     length = len(digits)
     while length > 1 and digits[length - 1] == 0:  # trailing zeros
         length -= 1
         exponent += 1
     if length + exponent > limits.integer_digits and any(digits):
-        return (f"has {length + exponent} digits before the decimal point; numbers have at "
-                f"most {limits.integer_digits}")
+        return _("has {digits} digits before the decimal point; numbers have at most "
+                 "{most}").format(digits=length + exponent, most=limits.integer_digits)
     if -exponent > limits.fraction_digits:
-        return (f"has {-exponent} decimal places; numbers have at most "
-                f"{limits.fraction_digits}")
+        return _("has {places} decimal places; numbers have at most {most}").format(
+            places=-exponent, most=limits.fraction_digits)
     if length > 34:
-        return f"has {length} significant digits; arithmetic keeps 34"
+        return _("has {digits} significant digits; arithmetic keeps {kept}").format(
+            digits=length, kept=34)
     return None
 
 
 def result_problem(value: Decimal, limits: Limits, digits: int = 34) -> str | None:
     """Why a number a formula computed is refused, or None: it must be finite, have fewer than
     `digits` digits before the decimal point (34 less the scheme's decimal places, so that
-    rounding stays exact), and be zero or at least 10**-fraction_digits."""
+    rounding stays exact), and be zero or at least 10**-fraction_digits. The reason is a
+    predicate, as with `number_problem`: "the result {reason}"."""
     if not value.is_finite():
-        return "is not a finite number"
+        return _("is not a finite number")
     if not value:
         return None
     magnitude = value.adjusted()
     if magnitude >= digits:
-        return (f"is {value:.3E}: more than {digits} digits before the decimal point, beyond "
-                "exact arithmetic")
+        return _("is {value}: more than {digits} digits before the decimal point, beyond "
+                 "exact arithmetic").format(value=f"{value:.3E}", digits=digits)
     if magnitude < -limits.fraction_digits:
-        return (f"is {value:.3E}, smaller than 1E-{limits.fraction_digits} (the smallest "
-                "non-zero value)")
+        return _("is {value}, smaller than 1E-{places} (the smallest non-zero "
+                 "value)").format(value=f"{value:.3E}", places=limits.fraction_digits)
     return None

@@ -16,7 +16,7 @@ from typing import Any
 
 from . import diagnostics as dg
 from .diagnostics import Diagnostic, Location, Path
-from .i18n import _
+from .i18n import N_, _
 from .numeric import NumericPolicy
 from .yamlsource import Document
 
@@ -503,39 +503,50 @@ class _Builder:
     def check_fact(self, path: Path, fact: Fact, raw: dict[str, Any]) -> None:
         where = self.at(path)
         if fact.min is not None and fact.max is not None and fact.min > fact.max:
-            self.problem("bad-fact-declaration", f"fact `{fact.id}` has min {fact.min} above "
-                         f"max {fact.max}", self.at((*path, "min")), "swap min and max")
+            self.problem("bad-fact-declaration",
+                         _("fact `{fact}` has min {low} above max {high}").format(
+                             fact=fact.id, low=fact.min, high=fact.max),
+                         self.at((*path, "min")), _("swap min and max"))
         if fact.type == "enum" and not fact.values:
-            self.problem("bad-fact-declaration", f"enum fact `{fact.id}` lists no `values`",
-                         where, "add `values: [a, b]` or values with id and label")
+            self.problem("bad-fact-declaration",
+                         _("enum fact `{fact}` lists no `values`").format(fact=fact.id),
+                         where, _("add `values: [a, b]` or values with id and label"))
         if fact.type == "list" and not fact.fields:
-            self.problem("bad-fact-declaration", f"list fact `{fact.id}` declares no `fields`",
-                         where, "add `fields:` describing each record")
+            self.problem("bad-fact-declaration",
+                         _("list fact `{fact}` declares no `fields`").format(fact=fact.id),
+                         where, _("add `fields:` describing each record"))
         if fact.type != "list" and fact.fields:
-            self.problem("bad-fact-declaration", f"fact `{fact.id}` has `fields` but is not a "
-                         "list", self.at((*path, "fields"), key=True), "set `type: list`")
+            self.problem("bad-fact-declaration",
+                         _("fact `{fact}` has `fields` but is not a list").format(fact=fact.id),
+                         self.at((*path, "fields"), key=True), _("set `type: list`"))
         if fact.type == "discretionary" and (fact.min is None or fact.max is None):
-            self.problem("bad-fact-declaration", f"discretionary fact `{fact.id}` needs both "
-                         "`min` and `max` (酌情扣分 is always bounded)", where,
-                         "add e.g. `min: 0` and `max: 3`")
+            self.problem("bad-fact-declaration",
+                         _("discretionary fact `{fact}` needs both `min` and `max` (酌情扣分 is "
+                           "always bounded)").format(fact=fact.id), where,
+                         _("add e.g. `min: 0` and `max: 3`"))
         if raw.get("required") is True and fact.has_default:
-            self.problem("bad-fact-declaration", f"fact `{fact.id}` is required and has a "
-                         "default; a default is only used for optional facts",
-                         self.at((*path, "default"), key=True), "remove one of them")
+            self.problem("bad-fact-declaration",
+                         _("fact `{fact}` is required and has a default; a default is only "
+                           "used for optional facts").format(fact=fact.id),
+                         self.at((*path, "default"), key=True), _("remove one of them"))
         if fact.has_default and fact.default is not None:
             problem = check_value_shape(fact, fact.default)
             if problem:
-                self.problem("bad-fact-declaration", f"default of `{fact.id}`: {problem}",
-                             self.at((*path, "default")), "give a default of the fact's type")
+                self.problem("bad-fact-declaration",
+                             _("default of `{fact}`: {problem}").format(fact=fact.id,
+                                                                        problem=problem),
+                             self.at((*path, "default")), _("give a default of the fact's type"))
         seen: set[str] = set()
         for f in fact.fields:
             if f.id in seen:
-                self.problem("duplicate-id", f"field `{f.id}` is declared twice in "
-                             f"`{fact.id}`", f.location, "rename one of them")
+                self.problem("duplicate-id",
+                             _("field `{field}` is declared twice in `{fact}`").format(
+                                 field=f.id, fact=fact.id), f.location, _("rename one of them"))
             seen.add(f.id)
             if f.type == "enum" and not f.values:
-                self.problem("bad-fact-declaration", f"enum field `{f.id}` lists no `values`",
-                             f.location, "add `values: [...]`")
+                self.problem("bad-fact-declaration",
+                             _("enum field `{field}` lists no `values`").format(field=f.id),
+                             f.location, _("add `values: [...]`"))
 
     def node(self, path: Path, raw: dict[str, Any], parent: str | None) -> Node:
         children: list[Node] = []
@@ -569,17 +580,19 @@ class _Builder:
             location=self.at(path), parent=parent, formula_locations=formula_locations)
         shapes = [k for k in ("children", "points", "when") if k in raw]
         if len(shapes) != 1:
-            what = "none of" if not shapes else "more than one of"
-            self.problem("criterion-shape", f"node `{node.id}` has {what} `children`, `points`, "
-                         "`when`", self.at(path), "a group has `children`; a criterion has "
-                         "`points` (a number or formula) or `when` (a condition)")
+            message = _("node `{node}` has none of `children`, `points`, `when`") if not shapes \
+                else _("node `{node}` has more than one of `children`, `points`, `when`")
+            self.problem("criterion-shape", message.format(node=node.id), self.at(path),
+                         _("a group has `children`; a criterion has `points` (a number or "
+                           "formula) or `when` (a condition)"))
         elif shapes[0] != "children" and "max" not in raw:
-            self.problem("missing-max", f"criterion `{node.id}` has no `max`", self.at(path),
-                         "add `max:` with the points it is worth")
+            self.problem("missing-max", _("criterion `{node}` has no `max`").format(node=node.id),
+                         self.at(path), _("add `max:` with the points it is worth"))
         if node.renormalize and not node.is_group:
-            self.problem("criterion-shape", f"`renormalize` on criterion `{node.id}` has no "
-                         "effect", self.at((*path, "renormalize"), key=True),
-                         "put it on the group whose children may be not applicable")
+            self.problem("criterion-shape",
+                         _("`renormalize` on criterion `{node}` has no effect").format(
+                             node=node.id), self.at((*path, "renormalize"), key=True),
+                         _("put it on the group whose children may be not applicable"))
         return node
 
     def per_category(self, path: Path, raw: Any) -> PerCategory | None:
@@ -604,8 +617,10 @@ class _Builder:
             if low is not None and high is not None:
                 bounds = (low, high)
                 if low > high:
-                    self.problem("bad-range", f"range [{low}, {high}] of `{raw['id']}` is empty",
-                                 self.at((*path, "range")), "write the lower bound first")
+                    self.problem("bad-range", _("range [{low}, {high}] of `{rule}` is "
+                                                "empty").format(low=low, high=high,
+                                                                rule=raw["id"]),
+                                 self.at((*path, "range")), _("write the lower bound first"))
         cap_raw = raw.get("cap")
         formula_locations = {key: self.formula_at((*path, key))
                              for key in ("points", "when", "per") if isinstance(raw.get(key), str)}
@@ -622,9 +637,12 @@ class _Builder:
             formula_locations=formula_locations, tags=_tags(raw.get("tags")))
         variable = isinstance(adj.points, str) or adj.per is not None
         if variable and adj.cap is None and not adj.uncapped:
-            self.problem("missing-cap", f"{kind} `{adj.id}` computes its points but states no "
-                         "`cap`", self.at(path), "add `cap: N`, or `cap: none` to say it is "
-                         "uncapped on purpose (上不封顶)")
+            message = _("deduction `{rule}` computes its points but states no `cap`") \
+                if kind == "deduction" else \
+                _("bonus `{rule}` computes its points but states no `cap`")
+            self.problem("missing-cap", message.format(rule=adj.id), self.at(path),
+                         _("add `cap: N`, or `cap: none` to say it is uncapped on purpose "
+                           "(上不封顶)"))
         return adj
 
     def veto(self, path: Path, raw: dict[str, Any]) -> Veto:
@@ -660,9 +678,11 @@ class _Builder:
             formula_location=self.formula_at((*path, "when")), tags=_tags(raw.get("tags")))
 
     def bad_effect(self, where: Location) -> None:
-        self.problem("invalid-value", "a veto effect must be one of {zero: NODE}, {rating: R, "
-                     "set: LEVEL}, {rating: R, at_most: LEVEL}, {rating: R, block: [LEVEL]}, "
-                     "{no_award: true}", where, "write one effect per list item")
+        # Not formatted: the braces are YAML, not placeholders.
+        self.problem("invalid-value", _("a veto effect must be one of {zero: NODE}, {rating: R, "
+                                        "set: LEVEL}, {rating: R, at_most: LEVEL}, {rating: R, "
+                                        "block: [LEVEL]}, {no_award: true}"),
+                     where, _("write one effect per list item"))
 
     def rating(self, path: Path, raw: dict[str, Any]) -> Rating:
         levels: list[Level] = []
@@ -678,9 +698,11 @@ class _Builder:
                         interval.high is not None and (interval.low > interval.high or (
                             interval.low == interval.high and not (
                                 interval.low_closed and interval.high_closed))):
-                    self.problem("bad-range", f"range {lv['range']} of level `{lv['id']}` "
-                                 "holds no points", self.at((*lpath, "range")),
-                                 "write the lower edge first, e.g. [80, 90)")
+                    self.problem("bad-range", _("range {range} of level `{level}` holds no "
+                                                "points").format(range=lv["range"],
+                                                                 level=lv["id"]),
+                                 self.at((*lpath, "range")),
+                                 _("write the lower edge first, e.g. [80, 90)"))
                 levels.append(Level(
                     id=lv["id"], label=_text(lv.get("label")) or lv["id"],
                     description=_text(lv.get("description")), range=interval,
@@ -700,9 +722,10 @@ class _Builder:
             source=_opt_text(raw.get("from")))
         kinds = [k for k in ("of", "lowest_of", "highest_of", "from") if k in raw]
         if not levels or len(kinds) > 1:
-            self.problem("rating-shape", f"rating `{rating.id}` needs `levels` and at most one "
-                         "of `of` (a node to band), `lowest_of`, `highest_of` or `from`",
-                         self.at(path), "see docs/scheme-language.md#ratings")
+            self.problem("rating-shape", _("rating `{rating}` needs `levels` and at most one of "
+                                           "`of` (a node to band), `lowest_of`, `highest_of` or "
+                                           "`from`").format(rating=rating.id),
+                         self.at(path), _("see docs/scheme-language.md#ratings"))
         if not rating.derived_from:
             rating = replace(rating, of=rating.of or "total")
         return rating
@@ -765,16 +788,19 @@ class _Builder:
         if isinstance(base_name, str):
             base = earlier.get(base_name)
             if base is None:
-                self.problem("bad-test", f"test `{raw['name']}` extends `{base_name}`, which is "
-                             "not an earlier test", self.at((*path, "extends")),
+                self.problem("bad-test", _("test `{test}` extends `{base}`, which is not an "
+                                           "earlier test").format(test=raw["name"],
+                                                                  base=base_name),
+                             self.at((*path, "extends")),
                              _did_you_mean(base_name, earlier) or
-                             "name a test declared above this one")
+                             _("name a test declared above this one"))
             else:
                 facts = {**base.facts, **facts}
                 category = category or base.category
         elif not category:
-            self.problem("bad-test", f"test `{raw['name']}` names no `category`", self.at(path),
-                         "add `category:`, or `extends:` an earlier test")
+            self.problem("bad-test", _("test `{test}` names no `category`").format(
+                test=raw["name"]), self.at(path),
+                _("add `category:`, or `extends:` an earlier test"))
         return SchemeTest(
             name=raw["name"], category=category, facts=facts,
             expect=_mapping(raw.get("expect")), location=self.at(path),
@@ -782,24 +808,30 @@ class _Builder:
 
 
 def check_value_shape(fact: Fact | Field, value: Any) -> str:
-    """Why `value` cannot be a value of `fact`'s type ('' when it can). Shape only, no range."""
+    """Why `value` cannot be a value of `fact`'s type ('' when it can). Shape only, no range.
+
+    The reason is in the current language."""
     kind = fact.type
     if kind in ("integer", "number", "discretionary"):
         if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
-            return f"expected a number, got {value!r}"
+            return _("expected a number, got {value}").format(value=repr(value))
         if kind == "integer" and Decimal(value) != Decimal(value).to_integral_value():
-            return f"expected a whole number, got {value}"
+            return _("expected a whole number, got {value}").format(value=value)
         return ""
     if kind == "boolean":
-        return "" if isinstance(value, bool) else f"expected true or false, got {value!r}"
+        return "" if isinstance(value, bool) else \
+            _("expected true or false, got {value}").format(value=repr(value))
     if kind == "enum":
-        ids = [v for v, _ in fact.values]
+        ids = [v for v, _label in fact.values]
         return "" if str(value) in ids and not isinstance(value, bool) else \
-            f"expected one of {', '.join(ids)}, got {value!r}"
+            _("expected one of {options}, got {value}").format(options=", ".join(ids),
+                                                               value=repr(value))
     if kind in ("text", "date"):
-        return "" if isinstance(value, str) else f"expected text, got {value!r}"
+        return "" if isinstance(value, str) else \
+            _("expected text, got {value}").format(value=repr(value))
     if kind == "list":
-        return "" if isinstance(value, list) else f"expected a list, got {value!r}"
+        return "" if isinstance(value, list) else \
+            _("expected a list, got {value}").format(value=repr(value))
     return ""
 
 
@@ -874,7 +906,8 @@ def build_scheme(doc: Document, file: str) -> tuple[Scheme | None, list[Diagnost
 
 def _check_meaning(scheme: Scheme, b: _Builder) -> None:
     category_ids = [c.id for c in scheme.categories]
-    _check_unique(b, "category", [(c.id, c.location) for c in scheme.categories])
+    _check_unique(b, N_("category `{id}` is declared twice (first at line {line})"),
+                  [(c.id, c.location) for c in scheme.categories])
     named: list[tuple[str, Location]] = []
     named += [(f.id, f.location) for f in scheme.facts]
     named += [(d.id, d.location) for d in scheme.derived]
@@ -882,18 +915,18 @@ def _check_meaning(scheme: Scheme, b: _Builder) -> None:
     named += [(a.id, a.location) for a in scheme.adjustments]
     named += [(v.id, v.location) for v in scheme.vetoes]
     named += [(r.id, r.location) for r in scheme.ratings]
-    _check_unique(b, "id", named)
+    _check_unique(b, _DECLARED_TWICE, named)
     for name, where in named:
         if name in RESERVED_IDS:
-            b.problem("reserved-id", f"`{name}` is reserved by the language", where,
-                      "choose another id")
+            b.problem("reserved-id", _("`{id}` is reserved by the language").format(id=name),
+                      where, _("choose another id"))
 
     def check_categories(ids: frozenset[str] | None, where: Location) -> None:
         for cid in sorted(ids or ()):
             if cid not in category_ids:
-                b.problem("unknown-category", f"unknown category `{cid}`", where,
-                          _did_you_mean(cid, category_ids) or
-                          f"declared categories: {', '.join(category_ids)}")
+                b.problem("unknown-category",
+                          _("unknown category `{category}`").format(category=cid), where,
+                          _did_you_mean(cid, category_ids) or _declared_categories(category_ids))
 
     node_ids = {n.id: n for n in scheme.nodes()}
     for node in scheme.nodes():
@@ -901,102 +934,127 @@ def _check_meaning(scheme: Scheme, b: _Builder) -> None:
         if node.max is not None:
             for cid in node.max.by_category:
                 if cid not in category_ids:
-                    b.problem("unknown-category", f"`max` of `{node.id}` names unknown "
-                              f"category `{cid}`", node.location,
+                    b.problem("unknown-category",
+                              _("`max` of `{node}` names unknown category `{category}`").format(
+                                  node=node.id, category=cid), node.location,
                               _did_you_mean(cid, category_ids) or
-                              f"declared categories: {', '.join(category_ids)}")
+                              _declared_categories(category_ids))
             if node.max.default is None and set(node.max.by_category) != set(category_ids) and \
                     node.max.by_category:
                 missing = [c for c in category_ids if c not in node.max.by_category
                            and (node.applies_to is None or c in node.applies_to)]
                 if missing:
-                    b.problem("missing-max", f"`max` of `{node.id}` gives no value for "
-                              f"{', '.join(missing)}", node.location,
-                              "add those categories or a `default:`")
+                    b.problem("missing-max",
+                              _("`max` of `{node}` gives no value for {categories}").format(
+                                  node=node.id, categories=", ".join(missing)), node.location,
+                              _("add those categories or a `default:`"))
         if node.self_score is not None:
             fact = scheme.fact(node.self_score)
             if fact is None or fact.type not in ("number", "integer"):
-                b.problem("bad-self-score", f"self_score of `{node.id}` must name a number "
-                          f"fact, not `{node.self_score}`", node.location,
-                          "declare a fact of type number holding the unit's own score")
+                b.problem("bad-self-score",
+                          _("self_score of `{node}` must name a number fact, not "
+                            "`{fact}`").format(node=node.id, fact=node.self_score),
+                          node.location,
+                          _("declare a fact of type number holding the unit's own score"))
         if node.is_group:
             _check_children_max(scheme, node, b)
     for adj in scheme.adjustments:
         check_categories(adj.categories, adj.location)
         if adj.applies_to not in node_ids:
-            b.problem("unknown-node", f"{adj.kind} `{adj.id}` applies to unknown node "
-                      f"`{adj.applies_to}`", adj.location,
-                      _did_you_mean(adj.applies_to, node_ids) or "use the id of an indicator")
+            message = _("deduction `{rule}` applies to unknown node `{node}`") \
+                if adj.kind == "deduction" else \
+                _("bonus `{rule}` applies to unknown node `{node}`")
+            b.problem("unknown-node", message.format(rule=adj.id, node=adj.applies_to),
+                      adj.location,
+                      _did_you_mean(adj.applies_to, node_ids) or _("use the id of an indicator"))
     rating_ids = {r.id: r for r in scheme.ratings}
     for veto in scheme.vetoes:
         check_categories(veto.categories, veto.location)
         for effect in veto.effects:
             if effect.kind == "zero" and effect.node not in node_ids:
-                b.problem("unknown-node", f"veto `{veto.id}` zeroes unknown node "
-                          f"`{effect.node}`", effect.location,
-                          _did_you_mean(effect.node or "", node_ids) or
-                          "use the id of an indicator")
+                b.problem("unknown-node", _("veto `{veto}` zeroes unknown node `{node}`").format(
+                    veto=veto.id, node=effect.node), effect.location,
+                    _did_you_mean(effect.node or "", node_ids) or
+                    _("use the id of an indicator"))
             if effect.rating is not None:
                 rating = rating_ids.get(effect.rating)
                 if rating is None:
-                    b.problem("unknown-rating", f"veto `{veto.id}` names unknown rating "
-                              f"`{effect.rating}`", effect.location,
+                    b.problem("unknown-rating",
+                              _("veto `{veto}` names unknown rating `{rating}`").format(
+                                  veto=veto.id, rating=effect.rating), effect.location,
                               _did_you_mean(effect.rating, rating_ids) or
-                              f"ratings: {', '.join(rating_ids) or 'none declared'}")
+                              _declared_ratings(rating_ids))
                     continue
                 level_ids = [lv.id for lv in rating.levels]
                 for level in ((effect.level,) if effect.level else effect.levels):
                     if level not in level_ids:
-                        b.problem("unknown-level", f"rating `{rating.id}` has no level "
-                                  f"`{level}`", effect.location,
-                                  f"levels: {', '.join(level_ids)}")
+                        b.problem("unknown-level",
+                                  _("rating `{rating}` has no level `{level}`").format(
+                                      rating=rating.id, level=level), effect.location,
+                                  _("levels: {levels}").format(levels=", ".join(level_ids)))
     for rating in scheme.ratings:
-        _check_unique(b, "level", [(lv.id, lv.location) for lv in rating.levels])
+        _check_unique(b, N_("level `{id}` is declared twice (first at line {line})"),
+                      [(lv.id, lv.location) for lv in rating.levels])
         if rating.derived_from:
             for source in rating.derived_from:
                 other = rating_ids.get(source)
                 if other is None or other is rating:
-                    b.problem("bad-derived-rating", f"rating `{rating.id}` derives from unknown "
-                              f"rating `{source}`", rating.location,
-                              _did_you_mean(source, rating_ids) or "name declared ratings")
+                    b.problem("bad-derived-rating",
+                              _("rating `{rating}` derives from unknown rating `{source}`").format(
+                                  rating=rating.id, source=source), rating.location,
+                              _did_you_mean(source, rating_ids) or _("name declared ratings"))
                     continue
                 if rating.source is not None:
                     _check_mapping(rating, other, b)
                     continue
                 missing = [lv.id for lv in other.levels if rating.level(lv.id) is None]
                 if missing:
-                    b.problem("bad-derived-rating", f"levels {', '.join(missing)} of "
-                              f"`{source}` are not levels of `{rating.id}`, so they cannot be "
-                              "compared", rating.location,
-                              f"add them to the levels of `{rating.id}`")
+                    b.problem("bad-derived-rating",
+                              _("levels {levels} of `{source}` are not levels of `{rating}`, so "
+                                "they cannot be compared").format(
+                                  levels=", ".join(missing), source=source, rating=rating.id),
+                              rating.location,
+                              _("add them to the levels of `{rating}`").format(rating=rating.id))
         else:
             if rating.of not in node_ids:
-                b.problem("unknown-node", f"rating `{rating.id}` bands unknown node "
-                          f"`{rating.of}`", rating.location,
-                          _did_you_mean(rating.of or "", node_ids) or "use an indicator id")
+                b.problem("unknown-node", _("rating `{rating}` bands unknown node `{node}`").format(
+                    rating=rating.id, node=rating.of), rating.location,
+                    _did_you_mean(rating.of or "", node_ids) or _("use an indicator id"))
             _check_bands(rating, b)
     for test in scheme.tests:
         if test.category and test.category not in category_ids:
-            b.problem("unknown-category", f"test `{test.name}` uses unknown category "
-                      f"`{test.category}`", test.location,
+            b.problem("unknown-category",
+                      _("test `{test}` uses unknown category `{category}`").format(
+                          test=test.name, category=test.category), test.location,
                       _did_you_mean(test.category, category_ids) or
-                      f"declared categories: {', '.join(category_ids)}")
+                      _declared_categories(category_ids))
 
 
 def _did_you_mean(word: str, options: Any) -> str:
     import difflib
 
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f"did you mean `{close[0]}`?" if close else ""
+    return _("did you mean `{name}`?").format(name=close[0]) if close else ""
 
 
-def _check_unique(b: _Builder, what: str, items: list[tuple[str, Location]]) -> None:
+def _declared_categories(ids: list[str]) -> str:
+    return _("declared categories: {ids}").format(ids=", ".join(ids))
+
+
+def _declared_ratings(ids: Any) -> str:
+    return _("ratings: {ids}").format(ids=", ".join(ids) or _("none declared"))
+
+
+_DECLARED_TWICE = N_("id `{id}` is declared twice (first at line {line})")
+
+
+def _check_unique(b: _Builder, message: str, items: list[tuple[str, Location]]) -> None:
+    """One `duplicate-id` per repeated id; `message` (marked with N_) has {id} and {line}."""
     first: dict[str, Location] = {}
     for name, where in items:
         if name in first:
-            b.problem("duplicate-id", f"{what} `{name}` is declared twice (first at line "
-                      f"{first[name].line})", where, "give each declaration its own id",
-                      related=(first[name],))
+            b.problem("duplicate-id", _(message).format(id=name, line=first[name].line), where,
+                      _("give each declaration its own id"), related=(first[name],))
         else:
             first[name] = where
 
@@ -1021,15 +1079,21 @@ def _check_children_max(scheme: Scheme, node: Node, b: _Builder) -> None:
             weighted = child_max * child.weight
             total += weighted
             if weighted > group_max:
-                b.problem("children-exceed-max", f"`{child.id}` can give {_plain(weighted)} "
-                          f"points, more than its group `{node.id}` allows ({_plain(group_max)})"
-                          f" for {category.label}", child.location,
-                          f"lower the max of `{child.id}` or raise the max of `{node.id}`")
+                b.problem("children-exceed-max",
+                          _("`{child}` can give {points} points, more than its group `{group}` "
+                            "allows ({max}) for {category}").format(
+                              child=child.id, points=_plain(weighted), group=node.id,
+                              max=_plain(group_max), category=category.label),
+                          child.location,
+                          _("lower the max of `{child}` or raise the max of `{group}`").format(
+                              child=child.id, group=node.id))
         if total > group_max and not node.renormalize:
-            b.problem("max-below-children", f"the children of `{node.id}` add up to "
-                      f"{_plain(total)} points for {category.label}, more than its max "
-                      f"{_plain(group_max)}; the group caps them", node.location,
-                      "make the maxima add up, or keep the cap on purpose")
+            b.problem("max-below-children",
+                      _("the children of `{group}` add up to {total} points for {category}, "
+                        "more than its max {max}; the group caps them").format(
+                          group=node.id, total=_plain(total), category=category.label,
+                          max=_plain(group_max)), node.location,
+                      _("make the maxima add up, or keep the cap on purpose"))
 
 
 def _check_bands(rating: Rating, b: _Builder) -> None:
@@ -1038,10 +1102,14 @@ def _check_bands(rating: Rating, b: _Builder) -> None:
         for second in ranged[i + 1:]:
             assert first.range is not None and second.range is not None
             if _overlap(first.range, second.range):
-                b.problem("bands-overlap", f"levels `{first.id}` {first.range} and "
-                          f"`{second.id}` {second.range} of `{rating.id}` overlap",
-                          second.location, "make each edge inclusive on one side only, "
-                          "e.g. [80, 90) and [90, 100]", related=(first.location,))
+                b.problem("bands-overlap",
+                          _("levels `{first}` {first_range} and `{second}` {second_range} of "
+                            "`{rating}` overlap").format(
+                              first=first.id, first_range=first.range, second=second.id,
+                              second_range=second.range, rating=rating.id),
+                          second.location, _("make each edge inclusive on one side only, "
+                                             "e.g. [80, 90) and [90, 100]"),
+                          related=(first.location,))
     ordered = sorted(ranged, key=lambda lv: _low_key(lv.range))
     for lower, upper in itertools.pairwise(ordered):
         assert lower.range is not None and upper.range is not None
@@ -1051,10 +1119,13 @@ def _check_bands(rating: Rating, b: _Builder) -> None:
         touching = hi.high is not None and lo.low is not None and hi.high == lo.low and (
             hi.high_closed != lo.low_closed)
         if not touching:
-            b.problem("bands-gap", f"points between `{lower.id}` {lower.range} and "
-                      f"`{upper.id}` {upper.range} of `{rating.id}` belong to no level",
-                      upper.location, "let one range start exactly where the other ends, "
-                      "inclusive on one side: [80, 90) then [90, 100]",
+            b.problem("bands-gap",
+                      _("points between `{lower}` {lower_range} and `{upper}` {upper_range} of "
+                        "`{rating}` belong to no level").format(
+                          lower=lower.id, lower_range=lower.range, upper=upper.id,
+                          upper_range=upper.range, rating=rating.id),
+                      upper.location, _("let one range start exactly where the other ends, "
+                                        "inclusive on one side: [80, 90) then [90, 100]"),
                       related=(lower.location,))
 
 
@@ -1080,20 +1151,27 @@ def _check_mapping(rating: Rating, source: Rating, b: _Builder) -> None:
     for level in rating.levels:
         for included in level.includes:
             if source.level(included) is None:
-                b.problem("bad-derived-rating", f"level `{level.id}` of `{rating.id}` includes "
-                          f"`{included}`, which is not a level of `{source.id}`", level.location,
-                          f"levels of `{source.id}`: {', '.join(lv.id for lv in source.levels)}")
+                b.problem("bad-derived-rating",
+                          _("level `{level}` of `{rating}` includes `{included}`, which is not a "
+                            "level of `{source}`").format(level=level.id, rating=rating.id,
+                                                          included=included, source=source.id),
+                          level.location,
+                          _("levels of `{source}`: {levels}").format(
+                              source=source.id, levels=", ".join(lv.id for lv in source.levels)))
             elif included in owner:
-                b.problem("bad-derived-rating", f"level `{included}` of `{source.id}` is "
-                          f"included by both `{owner[included]}` and `{level.id}`",
-                          level.location, "include each source level once")
+                b.problem("bad-derived-rating",
+                          _("level `{included}` of `{source}` is included by both `{first}` and "
+                            "`{second}`").format(included=included, source=source.id,
+                                                 first=owner[included], second=level.id),
+                          level.location, _("include each source level once"))
             else:
                 owner[included] = level.id
     missing = [lv.id for lv in source.levels if lv.id not in owner]
     if missing:
-        b.problem("bad-derived-rating", f"levels {', '.join(missing)} of `{source.id}` map to "
-                  f"no level of `{rating.id}`", rating.location,
-                  "list them under `includes` of one level")
+        b.problem("bad-derived-rating",
+                  _("levels {levels} of `{source}` map to no level of `{rating}`").format(
+                      levels=", ".join(missing), source=source.id, rating=rating.id),
+                  rating.location, _("list them under `includes` of one level"))
 
 
 _MONTHS = {"month": 1, "quarter": 3, "half": 6, "year": 12}
@@ -1108,61 +1186,75 @@ def _check_periods(scheme: Scheme, b: _Builder) -> None:
     named += [(r.id, r.location) for r in scheme.rankings]
     named += [(q.id, q.location) for q in scheme.quotas]
     named += [(a.id, a.location) for a in scheme.awards]
-    _check_unique(b, "id", named)
+    _check_unique(b, _DECLARED_TWICE, named)
     seen: list[str] = []
     for rollup in scheme.rollups:
         source_kind = scheme.period_of(rollup.source) if (
             rollup.source == "evaluation" or rollup.source in seen) else ""
         if not source_kind:
-            b.problem("unknown-rollup", f"roll-up `{rollup.id}` rolls up `{rollup.source}`, "
-                      "which is neither `evaluation` nor a roll-up declared above it",
+            b.problem("unknown-rollup",
+                      _("roll-up `{rollup}` rolls up `{source}`, which is neither `evaluation` "
+                        "nor a roll-up declared above it").format(rollup=rollup.id,
+                                                                  source=rollup.source),
                       rollup.location, _did_you_mean(rollup.source, ["evaluation", *seen]) or
-                      "write `from: evaluation` or the id of an earlier roll-up")
+                      _("write `from: evaluation` or the id of an earlier roll-up"))
         elif rollup.to not in _MONTHS or _MONTHS[rollup.to] <= _MONTHS[source_kind] or \
                 _MONTHS[rollup.to] % _MONTHS[source_kind]:
-            b.problem("bad-period", f"roll-up `{rollup.id}` cannot make a {rollup.to} out of "
-                      f"{source_kind}s", rollup.location,
-                      "roll up to a longer period made of whole shorter ones, e.g. month → "
-                      "quarter → year")
+            # {to} and {source} are period kinds as the scheme writes them (month, quarter, ...)
+            b.problem("bad-period", _("roll-up `{rollup}` cannot make a {to} out of "
+                                      "{source}s").format(rollup=rollup.id, to=rollup.to,
+                                                          source=source_kind),
+                      rollup.location,
+                      _("roll up to a longer period made of whole shorter ones, e.g. month → "
+                        "quarter → year"))
         elif rollup.method == "weighted" and len(rollup.weights) != \
                 _MONTHS[rollup.to] // _MONTHS[source_kind]:
-            b.problem("bad-period", f"roll-up `{rollup.id}` needs one weight per "
-                      f"{source_kind} of a {rollup.to} "
-                      f"({_MONTHS[rollup.to] // _MONTHS[source_kind]}), not "
-                      f"{len(rollup.weights)}", rollup.location, "list one weight per part")
+            b.problem("bad-period", _("roll-up `{rollup}` needs one weight per {source} of a "
+                                      "{to} ({count}), not {given}").format(
+                rollup=rollup.id, source=source_kind, to=rollup.to,
+                count=_MONTHS[rollup.to] // _MONTHS[source_kind], given=len(rollup.weights)),
+                      rollup.location, _("list one weight per part"))
         for rated in rollup.ratings:
             if rated not in rating_ids:
-                b.problem("unknown-rating", f"roll-up `{rollup.id}` names unknown rating "
-                          f"`{rated}`", rollup.location, _did_you_mean(rated, rating_ids) or
-                          f"ratings: {', '.join(rating_ids) or 'none declared'}")
+                b.problem("unknown-rating",
+                          _("roll-up `{rollup}` names unknown rating `{rating}`").format(
+                              rollup=rollup.id, rating=rated), rollup.location,
+                          _did_you_mean(rated, rating_ids) or _declared_ratings(rating_ids))
         seen.append(rollup.id)
     for ranking in scheme.rankings:
         for node in (ranking.of, *ranking.tie_break):
             if node not in node_ids:
-                b.problem("unknown-node", f"ranking `{ranking.id}` orders by unknown node "
-                          f"`{node}`", ranking.location, _did_you_mean(node, node_ids) or
-                          "use an indicator id")
+                b.problem("unknown-node",
+                          _("ranking `{ranking}` orders by unknown node `{node}`").format(
+                              ranking=ranking.id, node=node), ranking.location,
+                          _did_you_mean(node, node_ids) or _("use an indicator id"))
     for quota in scheme.quotas:
         rating = scheme.rating(quota.rating)
         if rating is None:
-            b.problem("unknown-rating", f"quota `{quota.id}` names unknown rating "
-                      f"`{quota.rating}`", quota.location,
-                      _did_you_mean(quota.rating, rating_ids) or "name a declared rating")
+            b.problem("unknown-rating", _("quota `{quota}` names unknown rating `{rating}`").format(
+                quota=quota.id, rating=quota.rating), quota.location,
+                _did_you_mean(quota.rating, rating_ids) or _("name a declared rating"))
         elif rating.level(quota.level) is None:
-            b.problem("unknown-level", f"rating `{rating.id}` has no level `{quota.level}`",
-                      quota.location, f"levels: {', '.join(lv.id for lv in rating.levels)}")
+            b.problem("unknown-level", _("rating `{rating}` has no level `{level}`").format(
+                rating=rating.id, level=quota.level), quota.location,
+                _("levels: {levels}").format(levels=", ".join(lv.id for lv in rating.levels)))
         if quota.ranking not in ranking_ids:
-            b.problem("unknown-ranking", f"quota `{quota.id}` names unknown ranking "
-                      f"`{quota.ranking}`", quota.location,
-                      _did_you_mean(quota.ranking, ranking_ids) or "declare it under rankings")
+            b.problem("unknown-ranking",
+                      _("quota `{quota}` names unknown ranking `{ranking}`").format(
+                          quota=quota.id, ranking=quota.ranking), quota.location,
+                      _did_you_mean(quota.ranking, ranking_ids) or
+                      _("declare it under rankings"))
         if quota.count is None and quota.share is None:
-            b.problem("invalid-value", f"quota `{quota.id}`: `at_most` must be a whole number "
-                      "or a share such as \"30%\"", quota.location, "write at_most: \"30%\"")
+            b.problem("invalid-value", _("quota `{quota}`: `at_most` must be a whole number or "
+                                         "a share such as \"30%\"").format(quota=quota.id),
+                      quota.location, _("write at_most: \"30%\""))
     for award in scheme.awards:
         if award.ranking not in ranking_ids:
-            b.problem("unknown-ranking", f"award `{award.id}` names unknown ranking "
-                      f"`{award.ranking}`", award.location,
-                      _did_you_mean(award.ranking, ranking_ids) or "declare it under rankings")
+            b.problem("unknown-ranking",
+                      _("award `{award}` names unknown ranking `{ranking}`").format(
+                          award=award.id, ranking=award.ranking), award.location,
+                      _did_you_mean(award.ranking, ranking_ids) or
+                      _("declare it under rankings"))
 
 
 def check_period_facts(scheme: Scheme, b: _Builder, periods_declared: bool) -> None:
@@ -1196,9 +1288,11 @@ def check_rectification(scheme: Scheme, b: _Builder) -> None:
     deductions = [d.id for d in scheme.deductions]
     for rule in rect.opened_by:
         if rule not in deductions:
-            b.problem("unknown-node", f"rectification is opened by unknown deduction `{rule}`",
-                      rect.location, _did_you_mean(rule, deductions) or
-                      f"deductions: {', '.join(deductions) or 'none declared'}")
+            b.problem("unknown-node",
+                      _("rectification is opened by unknown deduction `{rule}`").format(
+                          rule=rule), rect.location, _did_you_mean(rule, deductions) or
+                      _("deductions: {ids}").format(ids=", ".join(deductions) or
+                                                    _("none declared")))
     wanted: dict[str, tuple[str, ...]] = {rect.overdue: ("rule", "found", "due")}
     if rect.closed_by:
         wanted[rect.closed_by] = ("rule", "found")
@@ -1206,10 +1300,14 @@ def check_rectification(scheme: Scheme, b: _Builder) -> None:
         fact = scheme.fact(fact_id)
         have = {f.id for f in fact.fields} if fact is not None else set()
         if fact is None or not fact.is_list or not set(fields) <= have:
-            b.problem("bad-fact-declaration", f"rectification needs `{fact_id}` to be a list "
-                      f"fact with fields {', '.join(fields)}", rect.location,
-                      f"declare `{fact_id}` with `type: list` and those fields (text)")
+            b.problem("bad-fact-declaration",
+                      _("rectification needs `{fact}` to be a list fact with fields "
+                        "{fields}").format(fact=fact_id, fields=", ".join(fields)),
+                      rect.location,
+                      _("declare `{fact}` with `type: list` and those fields (text)").format(
+                          fact=fact_id))
         elif fact_id == rect.overdue and fact.source != "history":
-            b.problem("bad-fact-declaration", f"`{fact_id}` carries overdue items from the "
-                      "results store: declare it with `source: history`", fact.location,
-                      "add `source: history` and `default: []`")
+            b.problem("bad-fact-declaration",
+                      _("`{fact}` carries overdue items from the results store: declare it "
+                        "with `source: history`").format(fact=fact_id), fact.location,
+                      _("add `source: history` and `default: []`"))

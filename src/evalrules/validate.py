@@ -15,6 +15,7 @@ from typing import Any
 
 from . import diagnostics as dg
 from .diagnostics import Diagnostic
+from .i18n import N_, _
 from .yamlsource import Document
 
 RESERVED_TOP_LEVEL: tuple[str, ...] = ()
@@ -42,27 +43,38 @@ def _validator() -> Any:
 
 
 def _type_name(value: Any) -> str:
+    """What kind of value the author wrote, in the current language."""
     if isinstance(value, bool):
-        return "true/false"
+        return _("true/false")
     if isinstance(value, (int, Decimal, float)):
-        return "a number"
+        return _("a number")
     if isinstance(value, str):
-        return "text"
+        return _("text")
     if isinstance(value, list):
-        return "a list"
+        return _("a list")
     if isinstance(value, dict):
-        return "a mapping"
-    return "nothing" if value is None else type(value).__name__
+        return _("a mapping")
+    return _("nothing") if value is None else type(value).__name__
 
 
-_EXPECTED = {"string": "text", "number": "a number", "integer": "a whole number",
-             "boolean": "true or false", "array": "a list", "object": "a mapping",
+# JSON Schema types as the messages name them (translated where shown).
+_EXPECTED = {"string": N_("text"), "number": N_("a number"), "integer": N_("a whole number"),
+             "boolean": N_("true or false"), "array": N_("a list"), "object": N_("a mapping"),
              "null": "null"}
+
+
+def _expected(kind: str) -> str:
+    return _(_EXPECTED[kind]) if kind in _EXPECTED else kind
+
+
+def _either(options: list[str]) -> str:
+    """`a or b or c`, in the current language."""
+    return _(" or ").join(options)
 
 
 def _where(path: tuple[Any, ...]) -> str:
     if not path:
-        return "the scheme"
+        return _("the scheme")
     parts: list[str] = []
     for p in path:
         parts.append(f"[{p}]" if isinstance(p, int) else (f".{p}" if parts else str(p)))
@@ -80,7 +92,15 @@ def _allowed_properties(schema: dict[str, Any], root: dict[str, Any]) -> list[st
 
 def _suggest(word: str, options: list[str]) -> str:
     close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
-    return f"did you mean `{close[0]}`?" if close else ""
+    return _("did you mean `{name}`?").format(name=close[0]) if close else ""
+
+
+def _description(schema: dict[str, Any], fallback: str = "") -> str:
+    """The schema's description of a value, in the current language (see _DESCRIPTIONS)."""
+    text = schema.get("description", "")
+    if isinstance(text, str) and text:
+        return _(text)
+    return fallback
 
 
 def _translate(error: Any, doc: Document) -> list[Diagnostic]:
@@ -98,32 +118,39 @@ def _translate(error: Any, doc: Document) -> list[Diagnostic]:
             if path == () and key in RESERVED_TOP_LEVEL:
                 out.append(dg.make(
                     "reserved-feature",
-                    f"`{key}` is reserved for periods, rankings, quotas and awards, which this "
-                    f"release of evalrules does not evaluate yet",
-                    doc.locate((*path, key), key=True), "remove it for now"))
+                    _("`{key}` is reserved for periods, rankings, quotas and awards, which this "
+                      "release of evalrules does not evaluate yet").format(key=key),
+                    doc.locate((*path, key), key=True), _("remove it for now")))
                 continue
-            hint = _suggest(key, allowed) or f"allowed here: {', '.join(sorted(allowed))}"
-            out.append(dg.make("unknown-property", f"unknown key `{key}` in {_where(path)}",
+            hint = _suggest(key, allowed) or _("allowed here: {keys}").format(
+                keys=", ".join(sorted(allowed)))
+            out.append(dg.make("unknown-property",
+                               _("unknown key `{key}` in {where}").format(key=key,
+                                                                          where=_where(path)),
                                doc.locate((*path, key), key=True), hint))
         return out
     location = doc.locate(path)
     if validator == "required":
         missing = [name for name in error.validator_value if name not in instance]
-        return [dg.make("missing-property", f"{_where(path)} lacks the required key `{name}`",
-                        location, f"add `{name}:`") for name in missing]
+        return [dg.make("missing-property",
+                        _("{where} lacks the required key `{key}`").format(where=_where(path),
+                                                                           key=name),
+                        location, _("add `{key}:`").format(key=name)) for name in missing]
     if validator == "const" and path == ("evalrules",):
         return [dg.make("wrong-format-version",
-                        f"format version {instance!r} is not supported; this release reads 1",
-                        location, "write `evalrules: 1` at the top")]
+                        _("format version {version} is not supported; this release reads "
+                          "1").format(version=repr(instance)),
+                        location, _("write `evalrules: 1` at the top"))]
     if validator == "type":
         expected = error.validator_value
         expected_list = expected if isinstance(expected, list) else [expected]
-        wanted = " or ".join(_EXPECTED.get(str(t), str(t)) for t in expected_list)
-        hint = "write the value as " + wanted
+        wanted = _either([_expected(str(t)) for t in expected_list])
+        hint = _("write the value as {wanted}").format(wanted=wanted)
         if "string" in expected_list and isinstance(instance, (int, Decimal, bool)):
-            hint = f"quote it: \"{doc_scalar_text(doc, path, instance)}\""
+            hint = _("quote it: \"{text}\"").format(text=doc_scalar_text(doc, path, instance))
         return [dg.make("wrong-type",
-                        f"{_where(path)} must be {wanted}, not {_type_name(instance)}",
+                        _("{where} must be {wanted}, not {actual}").format(
+                            where=_where(path), wanted=wanted, actual=_type_name(instance)),
                         location, hint)]
     if validator in ("anyOf", "oneOf"):
         sub_types = set()
@@ -136,7 +163,7 @@ def _translate(error: Any, doc: Document) -> list[Diagnostic]:
             elif "const" in target:
                 sub_types.add(f"`{target['const']}`")
             elif "anyOf" in target:
-                sub_types.add("one of its forms")
+                sub_types.add(N_("one of its forms"))
         # Errors inside the value (a non-empty relative path) come from the form that matched
         # its shape, whatever their kind: report those rather than "must be a mapping or ...".
         deeper = [e for e in error.context
@@ -145,33 +172,46 @@ def _translate(error: Any, doc: Document) -> list[Diagnostic]:
             from jsonschema.exceptions import best_match
 
             return _translate(best_match(deeper), doc)
-        wanted = " or ".join(sorted(sub_types)) or "another form"
+        # In the order of the English words, translated (a code span stays as it is).
+        wanted = _either([_(t) for t in sorted(sub_types)]) or _("another form")
         return [dg.make("wrong-type",
-                        f"{_where(path)} must be {wanted}, not {_type_name(instance)}",
-                        location, error.schema.get("description", "see docs/scheme-language.md"))]
+                        _("{where} must be {wanted}, not {actual}").format(
+                            where=_where(path), wanted=wanted, actual=_type_name(instance)),
+                        location, _description(error.schema, _("see docs/scheme-language.md")))]
     if validator == "enum":
         options = [str(v) for v in error.validator_value]
-        hint = _suggest(str(instance), options) or f"one of: {', '.join(options)}"
-        return [dg.make("invalid-value", f"{_where(path)} cannot be {instance!r}", location, hint)]
+        hint = _suggest(str(instance), options) or _("one of: {options}").format(
+            options=", ".join(options))
+        return [dg.make("invalid-value", _("{where} cannot be {value}").format(
+            where=_where(path), value=repr(instance)), location, hint)]
     if validator == "pattern":
-        description = error.schema.get("description", "")
         return [dg.make("invalid-value",
-                        f"{_where(path)} value {instance!r} is not in the expected form",
-                        location, description or f"it must match {error.validator_value}")]
-    messages = {
-        "minItems": "needs at least {v} item(s)",
-        "maxItems": "takes at most {v} item(s)",
-        "minimum": "must be at least {v}",
-        "maximum": "must be at most {v}",
-        "exclusiveMinimum": "must be more than {v}",
-        "minLength": "must not be empty",
-        "maxLength": "is longer than {v} characters",
-        "minProperties": "must not be empty",
-        "const": "must be {v!r}",
-    }
-    text = messages.get(validator, error.message).format(v=error.validator_value)
-    return [dg.make("invalid-value", f"{_where(path)} {text}", location,
-                    error.schema.get("description", "see docs/scheme-language.md"))]
+                        _("{where} value {value} is not in the expected form").format(
+                            where=_where(path), value=repr(instance)),
+                        location, _description(error.schema) or _("it must match {pattern}").format(
+                            pattern=error.validator_value))]
+    template = _BOUNDS.get(validator)
+    value = error.validator_value
+    if validator == "const":
+        value = repr(value)
+    text = _(template).format(where=_where(path), v=value) if template else _(
+        "{where} has a value the scheme language does not allow").format(where=_where(path))
+    return [dg.make("invalid-value", text, location,
+                    _description(error.schema, _("see docs/scheme-language.md")))]
+
+
+# Messages for the other JSON Schema keywords the scheme schema uses; {v} is the keyword's value.
+_BOUNDS = {
+    "minItems": N_("{where} needs at least {v} item(s)"),
+    "maxItems": N_("{where} takes at most {v} item(s)"),
+    "minimum": N_("{where} must be at least {v}"),
+    "maximum": N_("{where} must be at most {v}"),
+    "exclusiveMinimum": N_("{where} must be more than {v}"),
+    "minLength": N_("{where} must not be empty"),
+    "maxLength": N_("{where} is longer than {v} characters"),
+    "minProperties": N_("{where} must not be empty"),
+    "const": N_("{where} must be {v}"),
+}
 
 
 def doc_scalar_text(doc: Document, path: tuple[Any, ...], value: Any) -> str:
@@ -189,14 +229,127 @@ def validate_document(doc: Document) -> list[Diagnostic]:
     """Every JSON Schema violation in the document, as positioned diagnostics."""
     data = doc.data
     if not isinstance(data, dict):
-        return [dg.make("wrong-type", "a scheme must be a mapping of keys (evalrules, id, ...)",
-                        doc.locate(()), "start the file with `evalrules: 1`")]
+        return [dg.make("wrong-type",
+                        _("a scheme must be a mapping of keys (evalrules, id, ...)"),
+                        doc.locate(()), _("start the file with `evalrules: 1`"))]
     if data.get("evalrules") != 1:
         location = doc.locate(("evalrules",)) if "evalrules" in data else doc.locate(())
         return [dg.make("wrong-format-version",
-                        "the file does not declare `evalrules: 1`", location,
-                        "write `evalrules: 1` on the first line of every scheme")]
+                        _("the file does not declare `evalrules: 1`"), location,
+                        _("write `evalrules: 1` on the first line of every scheme"))]
     out: list[Diagnostic] = []
     for error in _validator().iter_errors(data):
         out.extend(_translate(error, doc))
     return out
+
+
+# The descriptions in schemas/scheme.schema.json, which hints quote: marked here so that they
+# are translated (tests/test_validate.py checks that the two lists agree).
+_DESCRIPTIONS = (
+    N_("A fact holding the unit's own score for this node (自评), shown beside the assessed "
+       "points."),
+    N_("A list fact (fields rule, found) in which a unit reports the items it rectified this "
+       "period (销号)."),
+    N_("A list fact with `source: history` (fields rule, found, due) that the results store "
+       "fills with the unit's items still open after their deadline."),
+    N_("A number of units, or a share such as \"30%\" (rounded down)."),
+    N_("A number, or a formula giving one."),
+    N_("A number, or a number per category id (`default` for the rest)."),
+    N_("A part with no result for a unit: refuse (default), leave it out with a note, or count "
+       "it as 0."),
+    N_("A rating level id, quoted: \"5\", \"A\"."),
+    N_("A required fact must be supplied; otherwise give a default."),
+    N_("An English identifier: letters, digits and underscores, not starting with a digit."),
+    N_("An evaluation scheme: categories of units, declared facts, an indicator tree, "
+       "deductions, bonuses, vetoes, ratings and embedded tests."),
+    N_("An expression in the evalrules formula language."),
+    N_("Bands on a node's points: stars, grades, classes."),
+    N_("Best level first."),
+    N_("Categories the node applies to (default: all)."),
+    N_("Categories the rule applies to (default: all)."),
+    N_("Category of the unit (taken from the test it extends when omitted)."),
+    N_("Condition under which the rule fires."),
+    N_("Condition; when false the node is not applicable to the unit."),
+    N_("Conditions that alone zero a node or limit a rating (否决项)."),
+    N_("Count among all units (default) or per category."),
+    N_("Criterion: full points when true, none when false (得N分，否则不得分)."),
+    N_("Criterion: the points, a number or formula (`full` is this criterion's max)."),
+    N_("Date from which the scheme applies (YYYY-MM-DD)."),
+    N_("Decimal places kept (default 2)."),
+    N_("Deductions whose firing opens an item for the unit."),
+    N_("Department that owns the scheme."),
+    N_("Derived: a rating whose levels are grouped into these levels (each level lists the "
+       "source levels it `includes`), e.g. stars into a three-tier ladder."),
+    N_("Derived: the higher of these ratings."),
+    N_("Derived: the lower of these ratings (dual track)."),
+    N_("Equal points: shared ranks 1, 1, 3 (default) or dense 1, 1, 2."),
+    N_("Evaluated periods allowed after the one where the problem was found (1: rectify by the "
+       "end of the next period)."),
+    N_("Every input a unit supplies."),
+    N_("Exactly the deductions, bonuses and vetoes that fire."),
+    N_("Examples embedded in the scheme: facts in, expected points and ratings out."),
+    N_("Extra condition for this level; when false the unit falls to the next level."),
+    N_("Factor applied to this node's points in its parent (default 1)."),
+    N_("Fields of each record of a list fact."),
+    N_("Format version of the scheme language. Always 1."),
+    N_("Free ids for grouping in reports, e.g. the star index a rule feeds."),
+    N_("Full marks of the total, e.g. 100."),
+    N_("Group: scale the applicable children up to the group's max."),
+    N_("How results of shorter periods become longer ones (季评星, 年定级)."),
+    N_("How the parts' points become one figure per node."),
+    N_("How the root of the indicator tree (id: total) is shown."),
+    N_("Interval of points with explicit edges: \"[90, 100]\", \"[80, 90)\", \"(-inf, 60)\". A "
+       "level without range is reached only by a veto."),
+    N_("Kind of period a facts file covers (default month)."),
+    N_("Largest amount in all; `none` states explicitly that there is no cap (上不封顶)."),
+    N_("Limits on how many units may hold a rating level (五星级不超过30%)."),
+    N_("Lowest points (default 0); null: no floor."),
+    N_("Maximum points; may differ per category."),
+    N_("Name of an earlier test whose facts this test starts from; its own facts replace or add "
+       "to them."),
+    N_("Named intermediate values computed from facts, e.g. an attendance rate."),
+    N_("Node the points come off or go on (default: total)."),
+    N_("Node whose points are banded (default: total)."),
+    N_("Node whose points order the units (default total)."),
+    N_("Nodes compared in order before units count as tied."),
+    N_("Number of occurrences (persons, times, items); points are multiplied by it."),
+    N_("Numeric policy: every point is an exact decimal rounded to `places` with `rounding`."),
+    N_("One of: {zero: NODE} (清零); {rating: R, at_most: LEVEL}; {rating: R, set: LEVEL}; "
+       "{rating: R, block: [LEVEL...]}; {no_award: true}."),
+    N_("Orders of units by a node's points, within a category or overall."),
+    N_("Overlapping rules sharing this group: only the largest applies (就高原则)."),
+    N_("Points per occurrence, or in all."),
+    N_("Rank among all units (default) or within each category."),
+    N_("Ratings banded again on the rolled-up points."),
+    N_("Rounding mode (default half_up: 0.005 becomes 0.01)."),
+    N_("Rules that add points to a node (加分项)."),
+    N_("Rules that subtract points from a node (扣分项)."),
+    N_("Shown in the explanation when the veto fires."),
+    N_("Stable identifier of the scheme, e.g. star-branch-5521."),
+    N_("The bonus may lift the node above its max (totals above 100)."),
+    N_("The kind of period whose results it honours (default: the evaluated period)."),
+    N_("The kinds of unit evaluated (e.g. the five branch categories)."),
+    N_("The longer period the results are rolled up to."),
+    N_("The period one evaluation covers (月评价: month)."),
+    N_("The ranking that decides who keeps the level: the best ranked."),
+    N_("The regulation article or rule the node comes from."),
+    N_("The top N units of a ranking per period (月度先锋岗, 年度十佳)."),
+    N_("Title shown in reports (Chinese)."),
+    N_("Top N overall (default) or per category."),
+    N_("Top-level indicators; their points add up to the total."),
+    N_("Value used when the unit does not supply the fact."),
+    N_("Version of this scheme, quoted: \"2024.1\"."),
+    N_("What is rolled up: `evaluation` (the evaluated periods) or the id of another roll-up."),
+    N_("With `from`: the levels of the source rating that map to this level."),
+    N_("[low, high] bounds the computed points must lie in (扣1-3分)."),
+    N_("any (default): a veto that fired in any part applies to the roll-up's ratings and award "
+       "eligibility."),
+    N_("band: the level whose range holds the points; ladder: a level needs its own and every "
+       "lower level's conditions."),
+    N_("discretionary: a bounded number that must come with a justification (酌情扣分)."),
+    N_("online: 线上自动考核 (from the platform); offline: 线下质量验收 (by an assessor); "
+       "history: filled from the results store (overdue rectification items)."),
+    N_("weighted: one weight per part, in period order."),
+    N_("整改回头看: deductions that open a rectification item, the periods allowed to rectify "
+       "it, and the facts that carry overdue and rectified items."),
+)

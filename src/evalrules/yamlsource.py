@@ -24,6 +24,7 @@ import yaml
 
 from . import diagnostics as dg
 from .diagnostics import Diagnostic, Location, Path
+from .i18n import N_, _
 from .limits import DEFAULT_LIMITS, Limits, effective, number_problem
 
 _INT = re.compile(r"[-+]?(0|[1-9][0-9]*)")
@@ -103,28 +104,30 @@ def resolve_plain(value: str, limits: Limits = DEFAULT_LIMITS) -> tuple[Any, str
     if _INT.fullmatch(value):
         digits = len(value.lstrip("+-"))
         if digits > limits.integer_digits:  # before int(): Python refuses over 4,300 digits
-            return value, (f"the number `{_short(value)}` has {digits} digits; numbers have at "
-                           f"most {limits.integer_digits} before the decimal point"), \
+            return value, _("the number `{number}` has {digits} digits; numbers have at most "
+                            "{most} before the decimal point").format(
+                number=_short(value), digits=digits, most=limits.integer_digits), \
                 "number-too-large"
         return int(value), None, ""
     if _DECIMAL.fullmatch(value):
         try:
             number = Decimal(value)
         except ArithmeticError:  # an exponent beyond what Decimal itself can hold
-            return value, (f"the number `{_short(value)}` has an exponent beyond any number "
-                           "evalrules reads"), "number-too-large"
+            return value, _("the number `{number}` has an exponent beyond any number "
+                            "evalrules reads").format(number=_short(value)), "number-too-large"
         problem = number_problem(number, limits)
         if problem:
-            return value, f"the number `{_short(value)}` {problem}", "number-too-large"
+            return value, _("the number `{number}` {problem}").format(
+                number=_short(value), problem=problem), "number-too-large"
         return number, None, ""
     if _LEADING_ZERO.fullmatch(value):
-        return value, (f"`{value}` has a leading zero, which YAML readers take as octal or "
-                       f"decimal; write it without the zero, or quote it (\"{value}\") if it is "
-                       "an id"), "ambiguous-scalar"
+        return value, _("`{value}` has a leading zero, which YAML readers take as octal or "
+                        "decimal; write it without the zero, or quote it (\"{value}\") if it is "
+                        "an id").format(value=value), "ambiguous-scalar"
     if _OTHER_NUMBER.fullmatch(value):
-        return value, (f"`{_short(value)}` is a special number form (hex, octal, infinity, NaN "
-                       "or digits with underscores); write a plain decimal, or quote it as "
-                       "text"), "ambiguous-scalar"
+        return value, _("`{value}` is a special number form (hex, octal, infinity, NaN or "
+                        "digits with underscores); write a plain decimal, or quote it as "
+                        "text").format(value=_short(value)), "ambiguous-scalar"
     return value, None, ""
 
 
@@ -146,12 +149,90 @@ def _syntax_problem(exc: yaml.YAMLError, file: str) -> Diagnostic:
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        what = exc.problem or "not well-formed YAML"
+        what = _parser_words(exc.problem) if exc.problem else _("not well-formed YAML")
         if exc.context:
-            what = f"{exc.context}: {what}"
+            what = _("{context}: {problem}").format(context=_parser_words(exc.context),
+                                                    problem=what)
         return dg.make("yaml-syntax", what, Location(file, line, col),
-                       "check indentation, colons and quotes on this line")
-    return dg.make("yaml-syntax", str(exc), Location(file, 1, 1), "check that the file is YAML")
+                       _("check indentation, colons and quotes on this line"))
+    return dg.make("yaml-syntax", _parser_words(str(exc)), Location(file, 1, 1),
+                   _("check that the file is YAML"))
+
+
+# What YAML parsers say (PyYAML's pure parser, then libyaml's), in the current language. Each
+# English message is the parser's own text, so English output is what the parser wrote; the text
+# a parser fills in (a token, a character) is kept as written. Other messages are shown as the
+# parser wrote them.
+_PARSER_WORDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), message) for pattern, message in (
+        (r"while parsing a block mapping", N_("while parsing a block mapping")),
+        (r"while parsing a flow mapping", N_("while parsing a flow mapping")),
+        (r"while parsing a block collection", N_("while parsing a block collection")),
+        (r"while parsing a flow sequence", N_("while parsing a flow sequence")),
+        (r"while parsing a node", N_("while parsing a node")),
+        (r"while parsing a block node", N_("while parsing a block node")),
+        (r"while parsing a flow node", N_("while parsing a flow node")),
+        (r"while parsing a tag", N_("while parsing a tag")),
+        (r"while scanning a simple key", N_("while scanning a simple key")),
+        (r"while scanning a quoted scalar", N_("while scanning a quoted scalar")),
+        (r"while scanning a double-quoted scalar", N_("while scanning a double-quoted scalar")),
+        (r"while scanning a single-quoted scalar", N_("while scanning a single-quoted scalar")),
+        (r"while scanning a block scalar", N_("while scanning a block scalar")),
+        (r"while scanning an anchor", N_("while scanning an anchor")),
+        (r"while scanning an alias", N_("while scanning an alias")),
+        (r"while scanning a tag", N_("while scanning a tag")),
+        (r"while scanning a directive", N_("while scanning a directive")),
+        (r"while scanning for the next token", N_("while scanning for the next token")),
+        (r"mapping values are not allowed here", N_("mapping values are not allowed here")),
+        (r"mapping values are not allowed in this context",
+         N_("mapping values are not allowed in this context")),
+        (r"sequence entries are not allowed here", N_("sequence entries are not allowed here")),
+        (r"mapping keys are not allowed here", N_("mapping keys are not allowed here")),
+        (r"could not find expected ':'", N_("could not find expected ':'")),
+        (r"did not find expected key", N_("did not find expected key")),
+        (r"did not find expected '-' indicator", N_("did not find expected '-' indicator")),
+        (r"did not find expected node content", N_("did not find expected node content")),
+        (r"did not find expected (?P<first>'[^']*') or (?P<second>'[^']*')",
+         N_("did not find expected {first} or {second}")),
+        (r"expected <block end>, but found (?P<found>.+)",
+         N_("expected <block end>, but found {found}")),
+        (r"expected (?P<first>'[^']*') or (?P<second>'[^']*'), but got (?P<found>.+)",
+         N_("expected {first} or {second}, but got {found}")),
+        (r"expected the node content, but found (?P<found>.+)",
+         N_("expected the node content, but found {found}")),
+        (r"expected a comment or a line break, but found (?P<found>.+)",
+         N_("expected a comment or a line break, but found {found}")),
+        (r"expected alphabetic or numeric character, but found (?P<found>.+)",
+         N_("expected alphabetic or numeric character, but found {found}")),
+        (r"expected '<document start>', but found (?P<found>.+)",
+         N_("expected '<document start>', but found {found}")),
+        (r"found character (?P<found>.+) that cannot start any token",
+         N_("found character {found} that cannot start any token")),
+        (r"found character that cannot start any token",
+         N_("found character that cannot start any token")),
+        (r"found unexpected end of stream", N_("found unexpected end of stream")),
+        (r"found unexpected document separator", N_("found unexpected document separator")),
+        (r"found unknown escape character (?P<found>.+)",
+         N_("found unknown escape character {found}")),
+        (r"found unknown escape character", N_("found unknown escape character")),
+        (r"found undefined tag handle (?P<found>.+)", N_("found undefined tag handle {found}")),
+        (r"found a tab character that violates indentation",
+         N_("found a tab character that violates indentation")),
+        (r"found a tab character where an indentation space is expected",
+         N_("found a tab character where an indentation space is expected")),
+        (r"invalid indentation or unclosed '\[' or '\{'",
+         N_("invalid indentation or unclosed '[' or '{'")),
+    ))
+
+
+def _parser_words(text: str) -> str:
+    """A YAML parser's message in the current language, when it is one evalrules knows."""
+    for pattern, message in _PARSER_WORDS:
+        match = pattern.fullmatch(text.strip())
+        if match is not None:
+            groups = match.groupdict()
+            return _(message).format(**groups) if groups else _(message)
+    return text
 
 
 def _pure_syntax_problem(text: str, file: str) -> Diagnostic | None:
@@ -173,9 +254,10 @@ def _unprintable(text: str, file: str) -> Diagnostic | None:
     start = match.start()
     line = text.count("\n", 0, start) + 1
     column = start - (text.rfind("\n", 0, start) + 1) + 1
-    return dg.make("yaml-syntax", f"unacceptable character #x{ord(match.group()):04x}: special "
-                   "characters are not allowed", Location(file, line, column),
-                   "remove the control character; save the file as UTF-8 text")
+    return dg.make("yaml-syntax", _("unacceptable character #x{code}: special characters are "
+                                    "not allowed").format(code=f"{ord(match.group()):04x}"),
+                   Location(file, line, column),
+                   _("remove the control character; save the file as UTF-8 text"))
 
 
 def load_yaml(text: str, file: str = "<text>", limits: Limits = DEFAULT_LIMITS,
@@ -192,8 +274,9 @@ def load_yaml(text: str, file: str = "<text>", limits: Limits = DEFAULT_LIMITS,
     else:
         max_bytes, max_nodes = min(max_bytes, limits.facts_bytes), limits.facts_nodes
     if len(text) > max_bytes or len(text.encode("utf-8", "surrogatepass")) > max_bytes:
-        problems.append(dg.make("too-large", f"the file is larger than {max_bytes} bytes",
-                                Location(file, 1, 1), "split it, or raise the size limit"))
+        problems.append(dg.make("too-large", _("the file is larger than {limit} bytes").format(
+                                    limit=max_bytes),
+                                Location(file, 1, 1), _("split it, or raise the size limit")))
         return None, problems
     unprintable = _unprintable(text, file)
     if unprintable is not None:
@@ -239,24 +322,25 @@ def load_yaml(text: str, file: str = "<text>", limits: Limits = DEFAULT_LIMITS,
             return path
         # This value is a key.
         if isinstance(value, (dict, list)) or value is None:
-            problems.append(dg.make("non-string-key", "a mapping key must be plain text",
-                                    loc(event, frame.path), "write the key as a word"))
+            problems.append(dg.make("non-string-key", _("a mapping key must be plain text"),
+                                    loc(event, frame.path), _("write the key as a word")))
             frame.pending_key = f"\u0000bad key {nodes}"
             flagged = True
             return None
         key = value if isinstance(value, str) else event.value
         if key == "<<" and type(event) is yaml.ScalarEvent and _is_plain(event):
-            problems.append(dg.make("alias-refused", "merge keys (<<) are not accepted",
-                                    loc(event, frame.path), "write the merged keys out in full"))
+            problems.append(dg.make("alias-refused", _("merge keys (<<) are not accepted"),
+                                    loc(event, frame.path),
+                                    _("write the merged keys out in full")))
         where = (mark.line + 1, mark.column + 1)
         if key in frame.key_lines:
             first, first_column = frame.key_lines[key]
             problems.append(dg.make(
                 "duplicate-key",
-                f"key `{_short(key)}` is given twice: first on line {first}, again on line "
-                f"{where[0]}",
+                _("key `{key}` is given twice: first on line {first}, again on line "
+                  "{again}").format(key=_short(key), first=first, again=where[0]),
                 loc(event, (*frame.path, key)),
-                "keep one of them; YAML readers silently drop the earlier one",
+                _("keep one of them; YAML readers silently drop the earlier one"),
                 related=(Location(file, first, first_column, (*frame.path, key)),)))
             key = f"{key}\u0000dup{nodes}"  # keep both for positions, flagged as an error
             flagged = True
@@ -268,16 +352,17 @@ def load_yaml(text: str, file: str = "<text>", limits: Limits = DEFAULT_LIMITS,
     def refuse_decorations(event: Any, path: Path) -> None:
         anchor = getattr(event, "anchor", None)
         if anchor is not None:
-            problems.append(dg.make("alias-refused", f"anchor `&{_short(anchor)}` is not "
-                                    "accepted", loc(event, path),
-                                    "write the value out where it is used"))
+            problems.append(dg.make("alias-refused", _("anchor `&{anchor}` is not "
+                                                       "accepted").format(anchor=_short(anchor)),
+                                    loc(event, path), _("write the value out where it is used")))
         tag = getattr(event, "tag", None)
         implicit = getattr(event, "implicit", True)
         explicit = (not implicit[0] and not implicit[1]) if isinstance(implicit, tuple) \
             else not implicit
         if tag is not None and tag != "!" and explicit:
-            problems.append(dg.make("tag-refused", f"tag `{_short(tag)}` is not accepted",
-                                    loc(event, path), "remove the tag; quote text instead"))
+            problems.append(dg.make("tag-refused",
+                                    _("tag `{tag}` is not accepted").format(tag=_short(tag)),
+                                    loc(event, path), _("remove the tag; quote text instead")))
 
     scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
     mapping_start, sequence_start = yaml.MappingStartEvent, yaml.SequenceStartEvent
@@ -290,8 +375,8 @@ def load_yaml(text: str, file: str = "<text>", limits: Limits = DEFAULT_LIMITS,
             if kind is scalar_event:
                 nodes += 1
                 if nodes > max_nodes:
-                    problems.append(dg.make("too-large", f"more than {max_nodes} YAML nodes",
-                                            loc(event, ()), "split the file"))
+                    problems.append(dg.make("too-large", _("more than {limit} YAML nodes").format(
+                        limit=max_nodes), loc(event, ()), _("split the file")))
                     return None, problems
                 if event.anchor is not None or (event.tag is not None and event.tag != "!"
                                                 and not event.implicit[0]
@@ -300,9 +385,10 @@ def load_yaml(text: str, file: str = "<text>", limits: Limits = DEFAULT_LIMITS,
                 value: Any = event.value
                 if len(value) > text_chars:
                     here = child_path(stack[-1]) if stack else ()
-                    problems.append(dg.make("too-large", f"a value longer than {text_chars} "
-                                            "characters", loc(event, here),
-                                            "shorten it, or raise Limits.text_chars"))
+                    problems.append(dg.make("too-large", _("a value longer than {limit} "
+                                                           "characters").format(limit=text_chars),
+                                            loc(event, here),
+                                            _("shorten it, or raise Limits.text_chars")))
                     return None, problems
                 if not event.style and value and value[0] in _NUMBER_START \
                         and not (event.tag is not None and not event.implicit[0]):
@@ -312,12 +398,13 @@ def load_yaml(text: str, file: str = "<text>", limits: Limits = DEFAULT_LIMITS,
                     if problem and not (is_key and name == "number-too-large"):
                         here = child_path(stack[-1]) if stack else ()
                         problems.append(dg.make(name, problem, loc(event, here),
-                                                "quote text; write numbers plainly" if
+                                                _("quote text; write numbers plainly") if
                                                 name == "ambiguous-scalar" else
-                                                f"write at most {limits.integer_digits} digits "
-                                                f"before the decimal point and "
-                                                f"{limits.fraction_digits} after; quote it if "
-                                                "it is an id or a code"))
+                                                _("write at most {integer} digits before the "
+                                                  "decimal point and {fraction} after; quote it "
+                                                  "if it is an id or a code").format(
+                                                    integer=limits.integer_digits,
+                                                    fraction=limits.fraction_digits)))
                 elif not event.style and not (event.tag is not None and not event.implicit[0]):
                     value = _WORDS.get(value, value)
                 attach(value, event)
@@ -329,13 +416,14 @@ def load_yaml(text: str, file: str = "<text>", limits: Limits = DEFAULT_LIMITS,
                 nodes += 1
                 here = child_path(stack[-1]) if stack else ()
                 if nodes > max_nodes:
-                    problems.append(dg.make("too-large", f"more than {max_nodes} YAML nodes",
-                                            loc(event, ()), "split the file"))
+                    problems.append(dg.make("too-large", _("more than {limit} YAML nodes").format(
+                        limit=max_nodes), loc(event, ()), _("split the file")))
                     return None, problems
                 refuse_decorations(event, here)
                 if len(stack) >= depth:
-                    problems.append(dg.make("too-large", f"nesting deeper than {depth} levels",
-                                            loc(event, here), "flatten the structure"))
+                    problems.append(dg.make("too-large", _("nesting deeper than {limit} "
+                                                           "levels").format(limit=depth),
+                                            loc(event, here), _("flatten the structure")))
                     return None, problems
                 container: Any = {} if kind is mapping_start else []
                 path = attach(container, event)
@@ -346,21 +434,22 @@ def load_yaml(text: str, file: str = "<text>", limits: Limits = DEFAULT_LIMITS,
             if kind is alias_event:
                 nodes += 1
                 if nodes > max_nodes:
-                    problems.append(dg.make("too-large", f"more than {max_nodes} YAML nodes",
-                                            loc(event, ()), "split the file"))
+                    problems.append(dg.make("too-large", _("more than {limit} YAML nodes").format(
+                        limit=max_nodes), loc(event, ()), _("split the file")))
                     return None, problems
                 here = child_path(stack[-1]) if stack else ()
-                problems.append(dg.make("alias-refused", f"alias `*{_short(event.anchor)}` is "
-                                        "not accepted", loc(event, here),
-                                        "write the value out where it is used"))
+                problems.append(dg.make("alias-refused", _("alias `*{alias}` is not "
+                                                           "accepted").format(
+                    alias=_short(event.anchor)), loc(event, here),
+                    _("write the value out where it is used")))
                 attach(None, event)
                 continue
             if kind is yaml.DocumentStartEvent:
                 documents += 1
                 if documents > 1:
                     problems.append(dg.make("multiple-documents",
-                                            "a second YAML document (---) is not accepted",
-                                            loc(event, ()), "keep one document per file"))
+                                            _("a second YAML document (---) is not accepted"),
+                                            loc(event, ()), _("keep one document per file")))
                     break
                 continue
             if kind in skipped:
@@ -372,8 +461,8 @@ def load_yaml(text: str, file: str = "<text>", limits: Limits = DEFAULT_LIMITS,
         problems.append(syntax)
         return None, problems
     except RecursionError:  # pragma: no cover - neither parser recurses; kept as a guard
-        problems.append(dg.make("too-large", "nesting too deep to read", Location(file, 1, 1),
-                                "flatten the structure"))
+        problems.append(dg.make("too-large", _("nesting too deep to read"),
+                                Location(file, 1, 1), _("flatten the structure")))
         return None, problems
     if flagged:
         _drop_duplicates(root)
