@@ -59,6 +59,7 @@ def test_check_clean_scheme_exits_zero() -> None:
     assert invoke("check", SCHEME) == (0, "1 scheme(s) checked: no problems\n")
 
 
+@pytest.mark.lang("en_US")
 def test_bad_fact_value_names_file_line_unit_and_fact(tmp_path: Path) -> None:
     """A typo in a facts file is an error a clerk can find: file, line, unit, fact, fix."""
     text = FACTS.read_text("utf-8")
@@ -83,6 +84,7 @@ def test_unknown_node_is_a_usage_error() -> None:
     assert code == 2 and "did you mean org_setup" in out
 
 
+@pytest.mark.lang("en_US")
 def test_evaluation_error_exits_five_naming_the_unit(tmp_path: Path) -> None:
     scheme = tmp_path / "s.yaml"
     scheme.write_text(scheme_text("""

@@ -306,19 +306,19 @@ def _node_details(n: ExplainedNode, e: Explanation) -> list[str]:
         out.append(_("Scaled to the applicable items ×{factor}").format(factor=plain(n.factor)))
     for line in n.lines:
         if line.kind == "cap":
-            out.append(_("cap {amount} (max {max})").format(
+            out.append(_("Cap {amount} (max {max})").format(
                 amount=signed(line.amount), max=plain(n.max or Decimal(0))))
         elif line.kind == "floor":
-            out.append(_("floor {amount}").format(amount=signed(line.amount)))
+            out.append(_("Floor {amount}").format(amount=signed(line.amount)))
         elif line.kind in ("deduction", "bonus"):
-            template = (_("bonus {amount}  {label} [{ref}]") if line.kind == "bonus"
-                        else _("deduction {amount}  {label} [{ref}]"))
+            template = (_("Bonus {amount}  {label} [{ref}]") if line.kind == "bonus"
+                        else _("Deduction {amount}  {label} [{ref}]"))
             text = template.format(amount=signed(line.amount), label=line.label, ref=line.ref)
             if line.requested is not None:
                 text += m.paren(requested_text(line.kind, line.requested))
             out.append(text)
         elif line.kind == "veto":
-            out.append(_("veto, zeroed {amount}  {label} [{ref}]").format(
+            out.append(_("Veto, zeroed {amount}  {label} [{ref}]").format(
                 amount=signed(line.amount), label=line.label, ref=line.ref))
     for rule, by in n.superseded:
         out.append(_("{rule}: superseded by {by} (the higher one applies)").format(
@@ -366,14 +366,14 @@ def _rule_line(r: ExplainedRule) -> list[str]:
     if r.condition_text:
         out.append("   " + condition_text(r.condition_text, r.condition))
     if r.count is not None:
-        out.append("   " + _("each {each} × count {count} ({per}) = {requested}").format(
+        out.append("   " + _("Each {each} × count {count} ({per}) = {requested}").format(
             each=plain(r.each or Decimal(0)), count=plain(r.count), per=r.per_text,
             requested=plain(r.requested or Decimal(0))))
     elif r.points_text:
         out.append("   " + _("Formula: {formula} = {value}").format(
             formula=r.points_text, value=plain(r.each or Decimal(0))))
     if r.capped and r.cap is not None:
-        out.append("   " + _("capped at {cap}").format(cap=plain(r.cap)))
+        out.append("   " + _("Capped at {cap}").format(cap=plain(r.cap)))
     if r.inputs:
         out.append("   " + inputs_line(r.inputs))
     if r.status == "limited":
