@@ -42,6 +42,7 @@ def test_readme_explanation_excerpt_is_what_explain_prints(workdir: Path) -> Non
         assert line.lstrip("│├└─ ") in printed
 
 
+@pytest.mark.lang("en_US")
 def test_readme_error_excerpt_is_what_check_prints(workdir: Path) -> None:
     """The README's typo example is reported exactly as shown."""
     text = (workdir / "branch.yaml").read_text("utf-8")

@@ -128,6 +128,7 @@ def _broken(filled: Path, tmp_path: Path, edits: dict[tuple[int, str], Any]) -> 
     return out
 
 
+@pytest.mark.lang("en_US")
 def test_every_bad_cell_is_reported_at_once_with_sheet_row_column_unit_and_fact(
         filled: Path, tmp_path: Path) -> None:
     path = _broken(filled, tmp_path, {
