@@ -410,6 +410,7 @@ def test_unknown_field_in_a_record_is_reported() -> None:
     assert "did you mean `level`" in info.value.diagnostics[0].hint
 
 
+@pytest.mark.lang("en_US")
 def test_division_by_zero_names_the_unit_and_the_rule() -> None:
     """A formula that fails for one unit is an EvaluationError naming unit, node and line."""
     scheme = build("""

@@ -328,7 +328,11 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
     PWNED.unlink(missing_ok=True)
     jobs = max(2, os.cpu_count() or 2)
     fresh = [c for c in CASES if c.fresh]
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    # The cases expect English messages; the locale reaches threads and forked workers alike.
+    with pytest.MonkeyPatch.context() as env, ThreadPoolExecutor(max_workers=1) as pool:
+        for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+            env.delenv(variable, raising=False)
+        env.setenv("LANG", "en_US.UTF-8")
         started = [pool.submit(run_fresh, case, work) for case in fresh]
         outcomes = run_forked([c for c in CASES if not c.fresh], work, jobs)
         outcomes.update({case.id: future.result() for case, future in zip(fresh, started,
@@ -811,6 +815,7 @@ def test_sandbox_evaluates_like_in_process() -> None:
     assert answer["results"][0]["unit"] == "B01"
 
 
+@pytest.mark.lang("en_US")
 def test_sandbox_returns_diagnostics_and_unit_errors() -> None:
     from evalrules.sandbox import evaluate_in_worker
 

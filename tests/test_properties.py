@@ -6,6 +6,7 @@ import random
 from decimal import Decimal
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -222,6 +223,7 @@ def test_fast_scoring_equals_the_traced_evaluation_on_every_shipped_example() ->
                 assert _same(scheme.score(unit), scheme.evaluate(unit)), (path.stem, unit.id)
 
 
+@pytest.mark.lang("en_US")
 def test_fast_scoring_raises_the_traced_error() -> None:
     """A unit whose formula fails gets the same EvaluationError, with its place."""
     import pytest

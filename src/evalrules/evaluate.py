@@ -18,6 +18,7 @@ from .compiler import DerivedPlan, NodePlan, Plan, RatingPlan, RulePlan, VetoPla
 from .errors import EvaluationError
 from .facts import Subject
 from .formula import Formula, FormulaRuntimeError
+from .i18n import _
 from .model import Adjustment, Node, Rating, Scheme, Veto
 from .numeric import CONTEXT, ZERO, NumericPolicy, allocate
 from .trace import (
@@ -182,15 +183,17 @@ class Evaluator:
             return formula
         value = self._run(formula, u, owner, where)
         if isinstance(value, bool) or not isinstance(value, Decimal):
-            raise EvaluationError(f"`{formula.text}` gave {_show(value)}, not a number",
-                                  unit=u.subject.id, node=owner, location=where)
+            raise EvaluationError(_("`{formula}` gave {value}, not a number").format(
+                formula=formula.text, value=_show(value)),
+                unit=u.subject.id, node=owner, location=where)
         return value
 
     def _condition(self, formula: Formula, u: _Unit, owner: str, where: Any) -> bool:
         value = self._run(formula, u, owner, where)
         if not isinstance(value, bool):
-            raise EvaluationError(f"condition `{formula.text}` gave {_show(value)}, not true "
-                                  "or false", unit=u.subject.id, node=owner, location=where)
+            raise EvaluationError(_("condition `{formula}` gave {value}, not true or false")
+                                  .format(formula=formula.text, value=_show(value)),
+                                  unit=u.subject.id, node=owner, location=where)
         return value
 
     @staticmethod
@@ -198,7 +201,7 @@ class Evaluator:
         seen: dict[str, Input] = {}
         for formula in formulas:
             if isinstance(formula, Formula):
-                for name, _ in formula.name_columns:
+                for name, _column in formula.name_columns:
                     if name not in seen and name in u.env:
                         seen[name] = Input(name, u.env[name])
         return tuple(seen.values())
@@ -320,10 +323,15 @@ class Evaluator:
             if condition:
                 each = self._number(plan.points, u, rule.id, locs.get("points", rule.location))
                 if rule.range is not None and not rule.range[0] <= each <= rule.range[1]:
+                    message = (_("bonus `{id}` ({label}) gives {points} points, outside its "
+                                 "range [{low}, {high}]") if rule.kind == "bonus" else
+                               _("deduction `{id}` ({label}) gives {points} points, outside "
+                                 "its range [{low}, {high}]"))
                     raise EvaluationError(
-                        f"{rule.kind} `{rule.id}` ({rule.label}) gives {each} points, outside "
-                        f"its range [{rule.range[0]}, {rule.range[1]}]", unit=u.subject.id,
-                        node=rule.id, location=locs.get("points", rule.location))
+                        message.format(id=rule.id, label=rule.label, points=each,
+                                       low=rule.range[0], high=rule.range[1]),
+                        unit=u.subject.id, node=rule.id,
+                        location=locs.get("points", rule.location))
                 requested = each
                 if plan.per is not None:
                     count = self._number(plan.per, u, rule.id, locs.get("per"))
@@ -602,19 +610,20 @@ def _show(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return f"the text {value!r}"
+        return _("the text {text}").format(text=repr(value))
     if isinstance(value, tuple):
-        return "a list"
+        return _("a list")
     return repr(value) if not isinstance(value, Decimal) else str(value)
 
 
 def _describe(exc: Exception, text: str) -> str:
     if isinstance(exc, decimal.DivisionByZero | ZeroDivisionError):
-        return f"division by zero in `{text}`"
+        return _("division by zero in `{formula}`").format(formula=text)
     if isinstance(exc, decimal.Overflow):
-        return f"a number too large in `{text}`"
+        return _("a number too large in `{formula}`").format(formula=text)
     if isinstance(exc, decimal.InvalidOperation):
-        return f"an undefined operation (such as 0/0) in `{text}`"
+        return _("an undefined operation (such as 0/0) in `{formula}`").format(formula=text)
     if isinstance(exc, TypeError):
-        return f"values of different kinds are combined in `{text}` (e.g. text and a number)"
-    return f"{exc} in `{text}`"
+        return _("values of different kinds are combined in `{formula}` (e.g. text and a "
+                 "number)").format(formula=text)
+    return _("{error} in `{formula}`").format(error=exc, formula=text)

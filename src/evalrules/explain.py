@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from .diagnostics import Location
+from .i18n import _
 from .model import Scheme
 from .trace import DerivedStep, Input, Line, NodeStep, RatingStep, RuleStep, VetoChange, VetoStep
 
@@ -174,15 +175,16 @@ class _Labels:
     def __init__(self, scheme: Scheme, reasons: Any) -> None:
         self.scheme = scheme
         self.reasons = reasons
-        self.names: dict[str, tuple[str, str]] = {"full": ("满分", "分")}
+        points = _("points")  # the unit of points, written after a value: 10分
+        self.names: dict[str, tuple[str, str]] = {"full": (_("Full marks"), points)}
         for fact in scheme.facts:
             self.names[fact.id] = (fact.label, fact.unit)
         for d in scheme.derived:
             self.names[d.id] = (d.label, d.unit)
         for node in scheme.nodes():
-            self.names[node.id] = (node.label, "分")
+            self.names[node.id] = (node.label, points)
         for rule in scheme.adjustments:
-            self.names[rule.id] = (rule.label, "分")
+            self.names[rule.id] = (rule.label, points)
         for veto in scheme.vetoes:
             self.names[veto.id] = (veto.label, "")
         for rating in scheme.ratings:

@@ -24,17 +24,18 @@ from decimal import Decimal
 from .diagnostics import Location
 from .evaluate import Result
 from .explain import ExplainedNode, Explanation
+from .i18n import N_, _, current_language
 from .model import Node, Scheme
 from .numeric import CONTEXT, ZERO
 from .store import UnitRecord
 
-# Labels of well-known tags; a scheme's other tags are shown by their id.
+# Labels of well-known tags (shown with _()); a scheme's other tags are shown by their id.
 TAG_LABELS = {
-    "star_team": "星级队伍",
-    "star_management": "星级管理",
-    "star_performance": "星级业绩",
-    "star_brand": "星级品牌",
-    "star_service": "星级服务",
+    "star_team": N_("Star team"),
+    "star_management": N_("Star management"),
+    "star_performance": N_("Star performance"),
+    "star_brand": N_("Star brand"),
+    "star_service": N_("Star service"),
 }
 INDEX_PLACES = 1
 
@@ -141,7 +142,7 @@ def index_tags(scheme: Scheme) -> tuple[tuple[str, str], ...]:
                 found.append(tag)
     known = [t for t in TAG_LABELS if t in found]
     ordered = known + [t for t in found if t not in TAG_LABELS]
-    return tuple((t, TAG_LABELS.get(t, t)) for t in ordered)
+    return tuple((t, _(TAG_LABELS[t]) if t in TAG_LABELS else t) for t in ordered)
 
 
 def indices(explanation: Explanation, tags: Sequence[tuple[str, str]],
@@ -183,6 +184,10 @@ def ranks(results: Sequence[Result]) -> list[tuple[int, int]]:
     return [(rank_of[r.category][r.total], len(by_category[r.category])) for r in results]
 
 
+def _enum_sep() -> str:
+    return "、" if current_language() == "zh_CN" else ", "
+
+
 def fired_rules(e: Explanation) -> tuple[FiredRule, ...]:
     out = []
     for rule in e.rules:
@@ -194,8 +199,8 @@ def fired_rules(e: Explanation) -> tuple[FiredRule, ...]:
                              rule.superseded_by, rule.basis, rule.location))
     for veto in e.vetoes:
         if veto.fired:
-            targets = "、".join(dict.fromkeys(effect[1] for effect in veto.effects
-                                              if effect[1]))
+            targets = _enum_sep().join(dict.fromkeys(effect[1] for effect in veto.effects
+                                                     if effect[1]))
             out.append(FiredRule(veto.id, "veto", veto.label, targets, targets, "fired", None,
                                  None, veto.reason or veto.label, veto.basis, veto.location))
     return tuple(out)
@@ -212,7 +217,7 @@ def distributions(scheme: Scheme, units: Sequence[UnitSummary]) -> tuple[Distrib
         levels: list[tuple[str | None, str]] = [(lv.id, lv.label) for lv in rating.levels]
         reached = {lf.level for u in units for lf in u.levels if lf.rating == rating.id}
         if None in reached:
-            levels.append((None, "无"))
+            levels.append((None, _("none")))
         index = {level: i for i, (level, _) in enumerate(levels)}
         table = {c: [0] * len(levels) for c in categories}
         for u in units:
@@ -288,8 +293,10 @@ def _after_quotas(scheme: Scheme, record: UnitRecord, levels: tuple[LevelFigure,
     quotas = []
     for note in record.notes.get("quotas", []):
         quota = next((q for q in scheme.quotas if q.id == note["quota"]), None)
-        detail = (f"第{note['position']}名超出{note['limit']}个名额（共{note['of']}个单位），"
-                  f"{label(note['rating'], note['from'])}→{label(note['rating'], note['to'])}")
+        detail = _("ranked {position}, beyond the {limit} places ({of} units in all), "
+                   "{before}→{after}").format(
+            position=note["position"], limit=note["limit"], of=note["of"],
+            before=label(note["rating"], note["from"]), after=label(note["rating"], note["to"]))
         quotas.append(FiredRule(note["quota"], "quota", note["label"], note["rating"],
                                 label(note["rating"], note["from"]), "applied", None, None,
                                 detail, "", quota.location if quota else Location()))

@@ -6,31 +6,34 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from ..cohort import Winner
+from ..i18n import N_, _
 from ..model import Scheme
 from ..store import Item, RunInfo, UnitRecord
-from .text import table
+from .text import marks, table
 
-WORDS = {
-    "unit": "单位", "name": "名称", "category": "类别", "total": "总分", "period": "期间",
-    "kind": "类型", "award": "表彰", "quota": "名额限制",
-    "no_level": "无", "eligible": "评优资格", "yes": "是", "no": "否", "movement": "变动",
-    "up": "晋位↑", "down": "降级↓", "same": "持平", "from_parts": "由以下期间汇总",
-    "method": "方法", "missing": "缺", "vetoes": "否决项", "run": "运行",
-    "mean": "平均", "sum": "求和", "last": "取最后一期", "min": "取最低", "max": "取最高",
-    "weighted": "加权平均", "trend": "趋势",
+# How a roll-up combines its parts; shown with _().
+METHOD_WORDS = {
+    "mean": N_("mean"), "sum": N_("sum"), "last": N_("the last period"),
+    "min": N_("the lowest"), "max": N_("the highest"), "weighted": N_("weighted mean"),
+}
+# The kind of a record that was evaluated (not rolled up), by the scheme's evaluated period.
+EVALUATED_WORDS = {
+    "month": N_("monthly evaluation"), "quarter": N_("quarterly evaluation"),
+    "half": N_("half-year evaluation"), "year": N_("annual evaluation"),
 }
 
 
 def _evaluated(scheme: Scheme) -> str:
-    from ..periods import LABELS
-
-    return f"{LABELS[scheme.evaluated_period]}评价"
+    period = scheme.evaluated_period
+    if period in EVALUATED_WORDS:
+        return _(EVALUATED_WORDS[period])
+    return _("{period} evaluation").format(period=period)
 
 
 def _level_label(scheme: Scheme, rating_id: str, level: str | None) -> str:
     rating = scheme.rating(rating_id)
     found = rating.level(level) if rating is not None and level is not None else None
-    return found.label if found is not None else WORDS["no_level"]
+    return found.label if found is not None else _("none")
 
 
 def _shown_ratings(scheme: Scheme, records: Sequence[UnitRecord]) -> list[str]:
@@ -44,10 +47,11 @@ def format_period(scheme: Scheme, records: Sequence[UnitRecord],
     ratings = _shown_ratings(scheme, records)
     rankings = [r.id for r in scheme.rankings]
     winners = {(w.award, w.unit) for ws in awards.values() for w in ws}
-    header = [WORDS["unit"], WORDS["name"], WORDS["category"], WORDS["total"],
+    m = marks()
+    header = [_("Unit"), _("Name"), _("Category"), _("Total"),
               *[scheme.rating(r).label for r in ratings if scheme.rating(r)],  # type: ignore[union-attr]
               *[scheme.ranking(r).label for r in rankings if scheme.ranking(r)],  # type: ignore[union-attr]
-              WORDS["award"], WORDS["quota"]]
+              _("Awards"), _("Quota")]
     rows = []
     for record in records:
         category = scheme.category(record.category)
@@ -57,17 +61,25 @@ def format_period(scheme: Scheme, records: Sequence[UnitRecord],
         rows.append([record.unit, record.name, category.label if category else record.category,
                      str(record.total),
                      *[_level_label(scheme, r, record.ratings.get(r)) for r in ratings],
-                     *[str(ranks.get(r, "")) for r in rankings], "、".join(won),
-                     "；".join(f"{q['label']}：第{q['position']}名超出{q['limit']}个名额，"
-                              f"{_level_label(scheme, q['rating'], q['from'])}→"
-                              f"{_level_label(scheme, q['rating'], q['to'])}" for q in quotas)])
+                     *[str(ranks.get(r, "")) for r in rankings], m.enum_sep.join(won),
+                     m.list_sep.join(_quota_text(scheme, q) for q in quotas)])
     out = [title] if title else []
     out.append(table(header, rows, numeric={3}))
     for award in scheme.awards:
         if award.id in awards:
-            names = "、".join(f"{w.name}（{w.unit}，第{w.rank}名）" for w in awards[award.id])
-            out.append(f"{award.label}：{names or WORDS['no_level']}")
+            names = m.enum_sep.join(
+                _("{name} ({unit}, ranked {rank})").format(name=w.name, unit=w.unit, rank=w.rank)
+                for w in awards[award.id])
+            out.append(award.label + m.colon + (names or _("none")))
     return "\n".join(out)
+
+
+def _quota_text(scheme: Scheme, q: Mapping[str, object]) -> str:
+    rating = str(q["rating"])
+    return _("{quota}: ranked {position}, beyond the {limit} places, {before}→{after}").format(
+        quota=q["label"], position=q["position"], limit=q["limit"],
+        before=_level_label(scheme, rating, q["from"]),  # type: ignore[arg-type]
+        after=_level_label(scheme, rating, q["to"]))  # type: ignore[arg-type]
 
 
 def _tier_of(scheme: Scheme, record: UnitRecord) -> tuple[str, int] | None:
@@ -84,11 +96,11 @@ def format_history(scheme: Scheme, records: Sequence[UnitRecord]) -> str:
     """A unit's results period by period, with promotion or demotion on the ladder and the
     trend of its total."""
     if not records:
-        return "（无记录）"
+        return _("(no records)")
     ratings = _shown_ratings(scheme, records)
-    header = [WORDS["period"], WORDS["kind"], WORDS["total"],
+    header = [_("Period"), _("Kind"), _("Total"),
               *[scheme.rating(r).label for r in ratings if scheme.rating(r)],  # type: ignore[union-attr]
-              WORDS["eligible"], WORDS["movement"]]
+              _("Award eligibility"), _("Movement")]
     rows = []
     previous: dict[str, tuple[str, int] | None] = {}
     for record in records:
@@ -97,22 +109,24 @@ def format_history(scheme: Scheme, records: Sequence[UnitRecord]) -> str:
         before = previous.get(kind)
         movement = ""
         if tier is not None and before is not None and tier[0] == before[0]:
-            movement = WORDS["up"] if tier[1] < before[1] else (
-                WORDS["down"] if tier[1] > before[1] else WORDS["same"])
+            movement = _("promoted ↑") if tier[1] < before[1] else (
+                _("demoted ↓") if tier[1] > before[1] else _("unchanged"))
         previous[kind] = tier
         rollup = scheme.rollup(kind)
         rows.append([record.period, rollup.label if rollup else _evaluated(scheme),
                      str(record.total),
                      *[_level_label(scheme, r, record.ratings.get(r)) for r in ratings],
-                     WORDS["yes"] if record.award_eligible else WORDS["no"], movement])
+                     _("yes") if record.award_eligible else _("no"), movement])
     first = records[0]
     out = [f"{first.unit} {first.name}", table(header, rows, numeric={2})]
     evaluations = [r for r in records if "rollup" not in r.notes]
     if len(evaluations) >= 2:
         change = evaluations[-1].total - evaluations[0].total
         sign = "+" if change >= 0 else "−"
-        out.append(f"{WORDS['trend']}：{evaluations[0].period} {evaluations[0].total} → "
-                   f"{evaluations[-1].period} {evaluations[-1].total}（{sign}{abs(change)}）")
+        out.append(_("Trend: {first} {first_total} → {last} {last_total} ({change})").format(
+            first=evaluations[0].period, first_total=evaluations[0].total,
+            last=evaluations[-1].period, last_total=evaluations[-1].total,
+            change=f"{sign}{abs(change)}"))
     return "\n".join(out)
 
 
@@ -121,40 +135,44 @@ def format_derivation(scheme: Scheme, record: UnitRecord,
     """How a rolled-up result was reached: each part's period and figures, down to the
     evaluated periods. `parts` maps (period, kind) to the stored part records."""
     pad = "   " * depth
+    m = marks()
     rollup = scheme.rollup(record.notes.get("rollup", ""))
-    ratings = "  ".join(f"{scheme.rating(r).label}：{_level_label(scheme, r, lv)}"  # type: ignore[union-attr]
+    ratings = "  ".join(f"{scheme.rating(r).label}{m.colon}{_level_label(scheme, r, lv)}"  # type: ignore[union-attr]
                         for r, lv in record.ratings.items() if scheme.rating(r))
     kind = rollup.label if rollup else _evaluated(scheme)
-    lines = [f"{pad}{record.period}（{kind}） {WORDS['total']} {record.total}  {ratings}"]
+    lines = [pad + _("{period} ({kind}) total {total}  {ratings}").format(
+        period=record.period, kind=kind, total=record.total, ratings=ratings)]
     if rollup is None:
         return "\n".join(lines)
-    method = WORDS.get(rollup.method, rollup.method)
+    method = _(METHOD_WORDS[rollup.method]) if rollup.method in METHOD_WORDS else rollup.method
     if rollup.method == "weighted":
-        method += "（" + "、".join(str(w) for w in rollup.weights) + "）"
-    lines.append(f"{pad}   {WORDS['from_parts']}，{WORDS['method']}：{method}")
+        method += m.paren(m.enum_sep.join(str(w) for w in rollup.weights))
+    lines.append(f"{pad}   " + _("Rolled up from these periods, method: {method}").format(
+        method=method))
     vetoes = record.notes.get("vetoes", [])
     if vetoes:
-        lines.append(f"{pad}   {WORDS['vetoes']}：{'、'.join(vetoes)}")
+        lines.append(f"{pad}   " + _("Vetoes: {vetoes}").format(vetoes=m.enum_sep.join(vetoes)))
     for q in record.notes.get("quotas", []):
-        lines.append(f"{pad}   {WORDS['quota']}：{q['label']}：第{q['position']}名超出{q['limit']}"
-                     f"个名额，{_level_label(scheme, q['rating'], q['from'])}→"
-                     f"{_level_label(scheme, q['rating'], q['to'])}")
+        lines.append(f"{pad}   " + _("Quota: {text}").format(text=_quota_text(scheme, q)))
     for part in record.notes.get("parts", []):
         if "missing" in part:
-            lines.append(f"{pad}   {part['period']}：{WORDS['missing']}（{part['missing']}）")
+            lines.append(f"{pad}   " + _("{period}: missing ({why})").format(
+                period=part["period"], why=part["missing"]))
             continue
         child = parts.get((part["period"], rollup.source))
         if child is not None:
             lines.append(format_derivation(scheme, child, parts, depth + 1))
         else:
-            lines.append(f"{pad}   {part['period']} {WORDS['total']} {part['total']}")
+            lines.append(f"{pad}   " + _("{period} total {total}").format(
+                period=part["period"], total=part["total"]))
     return "\n".join(lines)
 
 
 def format_runs(runs: Sequence[RunInfo]) -> str:
-    header = [WORDS["run"], WORDS["period"], WORDS["kind"], "单位数", "状态", "完成时间"]
+    header = [_("Run"), _("Period"), _("Kind"), _("Units"), _("Status"), _("Finished")]
     rows = [[str(r.id), r.period, r.kind, str(r.units),
-             "有效" if r.status == "current" else f"已被{r.replaced_by}替换", r.finished]
+             _("current") if r.status == "current" else
+             _("replaced by {run}").format(run=r.replaced_by), r.finished]
             for r in runs]
     return table(header, rows)
 
@@ -168,17 +186,18 @@ def format_items(scheme: Scheme, items: Sequence[Item], as_of: str) -> str:
         return parsed.index + parsed.months
 
     labels = {d.id: d.label for d in scheme.deductions}
-    header = [WORDS["unit"], "问题来源", "发现期间", "整改期限", "状态"]
+    header = [_("Unit"), _("Source of the problem"), _("Found in"), _("Rectify by"),
+              _("Status")]
     rows = []
     for item in items:
         if item.closed:
-            state = f"已于{item.closed}整改销号"
+            state = _("rectified and closed out in {period}").format(period=item.closed)
         elif as_of and end(item.due) < end(as_of):
-            state = f"逾期（截至{as_of}）"
+            state = _("overdue (as of {period})").format(period=as_of)
         else:
-            state = "整改中"
+            state = _("being rectified")
         rows.append([item.unit, f"{labels.get(item.rule, item.rule)} [{item.rule}]", item.found,
                      item.due, state])
     if not rows:
-        return "（无整改事项）"
+        return _("(no rectification items)")
     return table(header, rows)

@@ -27,12 +27,23 @@ from decimal import Decimal
 from typing import Any
 
 from ..explain import ExplainedInput, ExplainedNode, ExplainedRating, Explanation
+from ..i18n import CHINESE, _, current_language, ngettext
 from ..numeric import plain
 from ..summary import IndexFigure, Report, UnitSummary
-from .text import WORDS, show_value
+from .text import (
+    EFFECT_WORDS,
+    WORDS,
+    marks,
+    not_applicable_text,
+    requested_text,
+    show_value,
+    verdict,
+    with_unit,
+)
 
 _SAFE_ID = re.compile(r"[A-Za-z0-9_-]+")
-EFFECT_WORDS = {"zero": "清零", "set": "设为", "at_most": "最高为", "block": "不得评为"}
+# The `lang` of the page, by the language of the report.
+HTML_LANG = {CHINESE: "zh-CN", "en_US": "en"}
 
 
 def esc(value: Any) -> str:
@@ -112,16 +123,18 @@ def _percent(figure: IndexFigure) -> str:
 
 
 def _inputs(inputs: Sequence[ExplainedInput]) -> str:
+    m = marks()
     items = []
     for i in inputs:
         value = esc(show_value(i.value))
         if i.unit and not isinstance(i.value, (tuple, bool)):
-            value += esc(i.unit)
+            value = with_unit(value, esc(i.unit))
         text = f'<span class="in">{esc(i.label)}<code>{esc(i.name)}</code>=<b>{value}</b>'
         if i.reason:
-            text += f'<span class="reason">〔{WORDS["reason"]}：{esc(i.reason)}〕</span>'
+            reason = _("[reason: {reason}]").format(reason=esc(i.reason))
+            text += f'{m.gap}<span class="reason">{reason}</span>'
         items.append(text + "</span>")
-    return "；".join(items)
+    return m.list_sep.join(items)
 
 
 def _where(location: Any) -> str:
@@ -141,57 +154,56 @@ def _signed(value: Decimal) -> str:
 
 def _node_details(n: ExplainedNode) -> list[str]:
     out: list[str] = []
+    m = marks()
     if not n.applicable:
         if n.formula:
-            out.append(_row(WORDS["condition"], f"<code>{esc(n.formula)}</code> → "
-                            f"{WORDS['fails']}"))
+            out.append(_row(_("Condition"), f"<code>{esc(n.formula)}</code> → {verdict(False)}"))
         if n.inputs:
-            out.append(_row(WORDS["inputs"], _inputs(n.inputs)))
+            out.append(_row(_("Inputs"), _inputs(n.inputs)))
         return out
     if n.kind == "criterion":
         if n.condition is not None:
-            verdict = WORDS["holds"] if n.condition else WORDS["fails"]
-            out.append(_row(WORDS["condition"], f"<code>{esc(n.formula)}</code> → {verdict}"))
+            out.append(_row(_("Condition"), f"<code>{esc(n.formula)}</code> → "
+                            f"{verdict(n.condition)}"))
         elif n.formula:
-            out.append(_row(WORDS["formula"], f"<code>{esc(n.formula)}</code>"))
+            out.append(_row(_("Formula"), f"<code>{esc(n.formula)}</code>"))
         if n.inputs:
-            out.append(_row(WORDS["inputs"], _inputs(n.inputs)))
+            out.append(_row(_("Inputs"), _inputs(n.inputs)))
         first = n.lines[0] if n.lines else None
         if first is not None and first.exact is not None:
-            out.append(_row(WORDS["computed"], f"{esc(plain(first.exact))}，{WORDS['rounded']} "
-                            f"{esc(first.amount)}"))
+            out.append(_row(_("Computed"), _("{exact}, rounded to {amount}").format(
+                exact=esc(plain(first.exact)), amount=esc(first.amount))))
     if n.factor is not None:
-        out.append(_row(WORDS["factor"], f"×{esc(plain(n.factor))}"))
+        out.append(_row(_("Scaled to the applicable items"), f"×{esc(plain(n.factor))}"))
     for line in n.lines:
         if line.kind == "cap":
-            out.append(_row(WORDS["cap"], f"{_signed(line.amount)}（{_number(n.max)}）"))
+            out.append(_row(_("Cap"), f"{_signed(line.amount)}{m.paren(_number(n.max))}"))
         elif line.kind == "floor":
-            out.append(_row(WORDS["floor"], _signed(line.amount)))
+            out.append(_row(_("Floor"), _signed(line.amount)))
         elif line.kind in ("deduction", "bonus"):
             text = f'<b class="{line.kind}">{_signed(line.amount)}</b> {esc(line.label)} ' \
                    f'<code>{esc(line.ref)}</code>'
             if line.requested is not None:
-                text += f"（{WORDS['asked']}{WORDS[line.kind]} {esc(line.requested)}，" \
-                        f"{WORDS['limited']}）"
+                text += m.paren(requested_text(line.kind, esc(line.requested)))
             out.append(_row(WORDS[line.kind], text))
         elif line.kind == "veto":
-            out.append(_row(WORDS["veto_zero"], f'<b class="veto">{_signed(line.amount)}</b> '
+            out.append(_row(_("Veto, zeroed"), f'<b class="veto">{_signed(line.amount)}</b> '
                             f'{esc(line.label)} <code>{esc(line.ref)}</code>'))
     for rule, by in n.superseded:
-        out.append(_row(WORDS["superseded"], f"<code>{esc(rule)}</code> → <code>{esc(by)}"
-                        "</code>"))
+        out.append(_row(_("Superseded (the higher one applies)"),
+                        f"<code>{esc(rule)}</code> → <code>{esc(by)}</code>"))
     if n.kind == "group" and n.lines:
         terms = " ".join(_signed(line.amount) for line in n.lines)
-        out.append(_row(WORDS["sum"], f"{terms} = {_number(n.points)}"))
+        out.append(_row(_("Sum"), f"{terms} = {_number(n.points)}"))
     if n.lost is not None and n.lost > 0 and n.description:
-        out.append(_row("规则", esc(n.description)))
+        out.append(_row(_("Rule"), esc(n.description)))
     if n.self_score is not None:
-        out.append(_row(WORDS["self_score"], esc(plain(n.self_score))))
+        out.append(_row(_("Self-score"), esc(plain(n.self_score))))
     if n.basis:
-        out.append(_row(WORDS["basis"], esc(n.basis)))
+        out.append(_row(_("Basis"), esc(n.basis)))
     where = _where(n.location)
     if where:
-        out.append(_row(WORDS["source"], f'<span class="src">{where}</span>'))
+        out.append(_row(_("Source"), f'<span class="src">{where}</span>'))
     return out
 
 
@@ -205,15 +217,16 @@ def _node(n: ExplainedNode, out: list[str]) -> None:
     out.append(f'<div class="node-head"><span class="label">{esc(n.label)}</span> '
                f'<code>{esc(n.id)}</code>')
     if not n.applicable:
-        why = WORDS["na_category"] if n.not_applicable == "category" else WORDS["na_condition"]
-        out.append(f' <span class="na-note">{WORDS["na"]}（{why}）</span>')
+        out.append(f' <span class="na-note">{esc(not_applicable_text(n))}</span>')
     else:
         maximum = f" / {esc(plain(n.max))}" if n.max is not None else ""
         out.append(f' <span class="pts">{_number(n.points)}{maximum}</span>')
         if n.lost is not None and n.lost > 0:
-            out.append(f' <span class="lost-pts">{WORDS["lost"]} {esc(n.lost)}</span>')
+            lost = _("lost {points}").format(points=esc(n.lost))
+            out.append(f' <span class="lost-pts">{lost}</span>')
         if n.weight != 1:
-            out.append(f' <span class="weight">{WORDS["weight"]} ×{esc(plain(n.weight))}</span>')
+            weight = _("weight ×{weight}").format(weight=esc(plain(n.weight)))
+            out.append(f' <span class="weight">{weight}</span>')
     out.append("</div>")
     details = _node_details(n)
     if details:
@@ -229,12 +242,13 @@ def _node(n: ExplainedNode, out: list[str]) -> None:
 def _rules(e: Explanation) -> list[str]:
     active = [r for r in e.rules if r.status in ("applied", "limited", "superseded")]
     if not active:
-        return [f'<p class="none">无{WORDS["rules"]}</p>']
+        return ['<p class="none">' + _("No deductions or bonuses") + "</p>"]
     out = ['<ul class="rules">']
     for r in active:
         sign = "−" if r.kind == "deduction" else "+"
         if r.status == "superseded":
-            amount = f'{WORDS["superseded"]} <code>{esc(r.superseded_by)}</code>'
+            amount = _("superseded by {by} (the higher one applies)").format(
+                by=f"<code>{esc(r.superseded_by)}</code>")
         else:
             amount = f'<b class="{esc(r.kind)}">{sign}{esc(r.applied)}</b>'
         out.append(f'<li class="rule {esc(r.kind)}"><div class="rule-head">{WORDS[r.kind]} '
@@ -242,28 +256,30 @@ def _rules(e: Explanation) -> list[str]:
                    f'<code>{esc(r.target)}</code> {amount}</div>')
         parts = []
         if r.condition_text:
-            verdict = WORDS["holds"] if r.condition else WORDS["fails"]
-            parts.append(_row(WORDS["condition"], f"<code>{esc(r.condition_text)}</code> → "
-                              f"{verdict}"))
+            parts.append(_row(_("Condition"), f"<code>{esc(r.condition_text)}</code> → "
+                              f"{verdict(r.condition)}"))
         if r.count is not None:
-            parts.append(_row(WORDS["per"], f"{WORDS['each']} {esc(plain(r.each or Decimal(0)))}"
-                              f" × {esc(plain(r.count))}（<code>{esc(r.per_text)}</code>） = "
-                              f"{esc(plain(r.requested or Decimal(0)))}"))
+            parts.append(_row(_("Count"), _("each {each} × {count} ({per}) = {requested}").format(
+                each=esc(plain(r.each or Decimal(0))), count=esc(plain(r.count)),
+                per=f"<code>{esc(r.per_text)}</code>",
+                requested=esc(plain(r.requested or Decimal(0))))))
         elif r.points_text:
-            parts.append(_row(WORDS["formula"], f"<code>{esc(r.points_text)}</code> = "
+            parts.append(_row(_("Formula"), f"<code>{esc(r.points_text)}</code> = "
                               f"{esc(plain(r.each or Decimal(0)))}"))
         if r.capped and r.cap is not None:
-            parts.append(_row(WORDS["cap"], esc(plain(r.cap))))
+            parts.append(_row(_("Cap"), esc(plain(r.cap))))
         if r.inputs:
-            parts.append(_row(WORDS["inputs"], _inputs(r.inputs)))
+            parts.append(_row(_("Inputs"), _inputs(r.inputs)))
         if r.status == "limited":
-            parts.append(_row(WORDS["limited"], f"{WORDS['asked']}{WORDS[r.kind]} "
-                              f"{esc(r.amount)}，实际 {esc(r.applied)}"))
+            limited = (_("requested bonus {amount}, applied {applied}") if r.kind == "bonus"
+                       else _("requested deduction {amount}, applied {applied}"))
+            parts.append(_row(_("Held within the limits"), limited.format(
+                amount=esc(r.amount), applied=esc(r.applied))))
         if r.description:
-            parts.append(_row("规则", esc(r.description)))
+            parts.append(_row(_("Rule"), esc(r.description)))
         if r.basis:
-            parts.append(_row(WORDS["basis"], esc(r.basis)))
-        parts.append(_row(WORDS["source"], f'<span class="src">{_where(r.location)}</span>'))
+            parts.append(_row(_("Basis"), esc(r.basis)))
+        parts.append(_row(_("Source"), f'<span class="src">{_where(r.location)}</span>'))
         out.append('<div class="node-detail">' + "".join(parts) + "</div></li>")
     out.append("</ul>")
     return out
@@ -273,68 +289,73 @@ def _vetoes(e: Explanation) -> list[str]:
     fired = [v for v in e.vetoes if v.fired]
     if not fired:
         return []
-    out = [f'<h4>{WORDS["vetoes"]}</h4><ul class="rules">']
+    m = marks()
+    out = ["<h4>" + _("Vetoes") + '</h4><ul class="rules">']
     for v in fired:
-        out.append(f'<li class="rule veto"><div class="rule-head">{WORDS["veto"]} '
-                   f'{esc(v.label)} <code>{esc(v.id)}</code>：<b class="veto">'
+        out.append('<li class="rule veto"><div class="rule-head">' + _("Veto") + " "
+                   + f'{esc(v.label)} <code>{esc(v.id)}</code>{m.colon}<b class="veto">'
                    f'{esc(v.reason or v.label)}</b></div>')
-        parts = [_row(WORDS["condition"], f"<code>{esc(v.condition_text)}</code> → "
-                      f"{WORDS['holds']}")]
+        parts = [_row(_("Condition"), f"<code>{esc(v.condition_text)}</code> → "
+                      f"{verdict(True)}")]
         if v.inputs:
-            parts.append(_row(WORDS["inputs"], _inputs(v.inputs)))
+            parts.append(_row(_("Inputs"), _inputs(v.inputs)))
         effects = []
         for kind, target, levels in v.effects:
             if kind == "no_award":
-                effects.append(WORDS["no_award"])
+                effects.append(_("not eligible for awards"))
                 continue
             text = f"{esc(EFFECT_WORDS.get(kind, kind))} <code>{esc(target)}</code>"
             if levels:
-                text += " " + "、".join(esc(level) for level in levels)
+                text += " " + m.enum_sep.join(esc(level) for level in levels)
             effects.append(text)
-        parts.append(_row("效果", "；".join(effects)))
+        parts.append(_row(_("Effect"), m.list_sep.join(effects)))
         if v.basis:
-            parts.append(_row(WORDS["basis"], esc(v.basis)))
-        parts.append(_row(WORDS["source"], f'<span class="src">{_where(v.location)}</span>'))
+            parts.append(_row(_("Basis"), esc(v.basis)))
+        parts.append(_row(_("Source"), f'<span class="src">{_where(v.location)}</span>'))
         out.append('<div class="node-detail">' + "".join(parts) + "</div></li>")
     out.append("</ul>")
     return out
 
 
 def _rating(rt: ExplainedRating, e: Explanation) -> str:
+    m = marks()
+    none = _("none")
     labels = dict(rt.labels)
-    level = f"{esc(rt.level_label)}（{esc(rt.level)}）" if rt.level else WORDS["no_level"]
-    parts = [f'<li><b>{esc(rt.label)}</b> <code>{esc(rt.id)}</code>：{level}']
+    level = f"{esc(rt.level_label)}{m.paren(esc(rt.level))}" if rt.level else none
+    parts = [f'<li><b>{esc(rt.label)}</b> <code>{esc(rt.id)}</code>{m.colon}{level}']
     if rt.sources:
-        parts.append("<div>" + "、".join(
-            f"<code>{esc(s)}</code>={esc(labels.get(lv, lv)) if lv else WORDS['no_level']}"
+        parts.append("<div>" + m.enum_sep.join(
+            f"<code>{esc(s)}</code>={esc(labels.get(lv, lv)) if lv else none}"
             for s, lv in rt.sources) + "</div>")
     elif rt.points is not None:
-        band = esc(labels.get(rt.band, rt.band)) if rt.band else WORDS["no_level"]
-        parts.append(f"<div><code>{esc(rt.of)}</code> = {esc(rt.points)} → {WORDS['band']} "
-                     f"{band}</div>")
+        band = esc(labels.get(rt.band, rt.band)) if rt.band else none
+        parts.append("<div>" + _("{of} = {points} → band {band}").format(
+            of=f"<code>{esc(rt.of)}</code>", points=esc(rt.points), band=band) + "</div>")
     for level_id, failed, formula, inputs in rt.passed_over:
-        text = f"<div>{WORDS['passed_over']} {esc(labels.get(level_id, level_id))}：" \
-               f"<code>{esc(formula)}</code> → {WORDS['fails']}"
+        text = "<div>" + _("condition of {level} not met: {formula} → fails").format(
+            level=esc(labels.get(level_id, level_id)), formula=f"<code>{esc(formula)}</code>")
         if failed != level_id:
-            text += f"（{esc(labels.get(failed, failed))}）"
+            text += m.paren(esc(labels.get(failed, failed)))
         if inputs:
-            text += f"；{WORDS['inputs']}：{_inputs(inputs)}"
+            text += m.list_sep + _("Inputs: {inputs}").format(inputs=_inputs(inputs))
         parts.append(text + "</div>")
     vetoes = {v.id: v for v in e.vetoes}
     for change in rt.changes:
         veto = vetoes.get(change.veto)
         name = veto.label if veto else change.veto
-        before = labels.get(change.before or "", WORDS["no_level"])
-        after = labels.get(change.after or "", WORDS["no_level"])
-        parts.append(f'<div class="veto">{WORDS["veto"]} {esc(name)} <code>{esc(change.veto)}'
-                     f'</code>：{WORDS.get(change.effect, esc(change.effect))} → {esc(before)} ⇒ '
-                     f'{esc(after)}</div>')
+        before = labels.get(change.before or "", none)
+        after = labels.get(change.after or "", none)
+        parts.append('<div class="veto">' + _("Veto") + f' {esc(name)} <code>{esc(change.veto)}'
+                     f'</code>{m.colon}{esc(EFFECT_WORDS.get(change.effect, change.effect))} → '
+                     f'{esc(before)} ⇒ {esc(after)}</div>')
     return "".join(parts) + "</li>"
 
 
 def unit_section(u: UnitSummary, index: int, report: Report) -> str:
     e = u.explanation
-    levels = " ".join(f'<span class="level">{esc(lv.label or WORDS["no_level"])}</span>'
+    m = marks()
+    none = _("none")
+    levels = " ".join(f'<span class="level">{esc(lv.label or none)}</span>'
                       for lv in u.levels)
     out = [f'<details class="unit" id="{esc(anchor(u.unit, index))}" '
            f'data-category="{esc(u.category)}" data-unit="{esc(u.unit)}">',
@@ -342,46 +363,50 @@ def unit_section(u: UnitSummary, index: int, report: Report) -> str:
            f'{esc(u.name)}</span> <span class="cat">{esc(u.category_label)}</span> '
            f'<span class="total">{esc(u.total)}</span> {levels}</summary>',
            '<div class="unit-body"><div class="unit-head">']
-    chart = radar_svg(u.indices, f"{u.unit} {u.name} 指数雷达图")
+    chart = radar_svg(u.indices, _("{unit} {name} radar chart of the indices").format(
+        unit=u.unit, name=u.name))
     if chart:
-        out.append(f'<figure class="chart">{chart}<figcaption>指数（%）</figcaption></figure>')
-    facts = [("总分", f"{esc(u.total)} / {esc(plain(report.scale))}")]
-    facts += [(lv.rating_label, esc(lv.label or WORDS["no_level"])) for lv in u.levels]
-    facts.append(("类别内排名", f"{u.rank} / {u.rank_of}"))
-    facts.append((WORDS["award"], WORDS["yes"] if u.award_eligible else
-                  f'<b class="veto">{WORDS["no_award"]}</b>'))
-    facts.append(("事实摘要", f'<span class="hash">{esc(e.facts_digest)}</span>'))
+        out.append(f'<figure class="chart">{chart}<figcaption>' + _("Indices (%)")
+                   + "</figcaption></figure>")
+    facts = [(_("Total"), f"{esc(u.total)} / {esc(plain(report.scale))}")]
+    facts += [(lv.rating_label, esc(lv.label or none)) for lv in u.levels]
+    facts.append((_("Rank in category"), f"{u.rank} / {u.rank_of}"))
+    facts.append((_("Award eligibility"), _("yes") if u.award_eligible else
+                  '<b class="veto">' + _("not eligible for awards") + "</b>"))
+    facts.append((_("Facts digest"), f'<span class="hash">{esc(e.facts_digest)}</span>'))
     out.append('<dl class="unit-facts">' + "".join(
         f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in facts) + "</dl>")
     if u.indices:
-        out.append('<table class="indices"><thead><tr><th>指数</th><th>得分</th><th>满分</th>'
-                   '<th>%</th></tr></thead><tbody>')
+        head = "".join(f"<th>{word}</th>" for word in (_("Index"), _("Points"), _("Full marks"),
+                                                         "%"))
+        out.append(f'<table class="indices"><thead><tr>{head}</tr></thead><tbody>')
         for figure in u.indices:
             out.append(f"<tr><td>{esc(figure.label)}</td><td class=\"num\">"
                        f"{esc(figure.points)}</td><td class=\"num\">{esc(figure.max)}</td>"
                        f"<td class=\"num\">{_percent(figure)}</td></tr>")
         out.append("</tbody></table>")
     out.append("</div>")
-    out.append('<h4>指标得分</h4><ul class="tree root">')
+    out.append("<h4>" + _("Points by indicator") + '</h4><ul class="tree root">')
     tree: list[str] = []
     _node(e.root, tree)
     out.extend(tree)
     out.append("</ul>")
-    out.append(f'<h4>{WORDS["rules"]}</h4>')
+    out.append("<h4>" + _("Deductions and bonuses") + "</h4>")
     out.extend(_rules(e))
     out.extend(_vetoes(e))
     if e.ratings:
-        out.append(f'<h4>{WORDS["ratings"]}</h4><ul class="ratings">')
+        out.append("<h4>" + _("Ratings") + '</h4><ul class="ratings">')
         out.extend(_rating(rt, e) for rt in e.ratings)
         out.append("</ul>")
     if e.derived:
-        out.append(f'<h4>{WORDS["derived"]}</h4><ul class="derived">')
+        out.append("<h4>" + _("Derived values") + '</h4><ul class="derived">')
         for d in e.derived:
+            formula = _("Formula: {formula}").format(formula=f"<code>{esc(d.formula)}</code>")
+            inputs = _("Inputs: {inputs}").format(inputs=_inputs(d.inputs)) if d.inputs else ""
             out.append(f"<li>{esc(d.label)} <code>{esc(d.id)}</code> = "
-                       f"<b>{esc(show_value(d.value))}{esc(d.unit)}</b>"
-                       f"（{WORDS['formula']}：<code>{esc(d.formula)}</code>）"
-                       + (f"<div>{WORDS['inputs']}：{_inputs(d.inputs)}</div>" if d.inputs
-                          else "") + "</li>")
+                       f"<b>{with_unit(esc(show_value(d.value)), esc(d.unit))}</b>"
+                       f"{m.paren(formula)}"
+                       + (f"<div>{inputs}</div>" if d.inputs else "") + "</li>")
         out.append("</ul>")
     out.append("</div></details>")
     return "\n".join(out)
@@ -392,16 +417,18 @@ def unit_section(u: UnitSummary, index: int, report: Report) -> str:
 
 
 def _overview(report: Report) -> list[str]:
-    header = [("单位编号", "text"), ("单位名称", "text"), ("类别", "text"), ("总分", "num")]
-    header += [(label, "num") for _, label in report.ratings]
-    header += [("类别内排名", "num"), (WORDS["award"], "text")]
-    header += [(f"{label}(%)", "num") for _, label in report.tags]
-    header += [("触发规则", "num")]
+    none = _("none")
+    header = [(_("Unit id"), "text"), (_("Unit name"), "text"), (_("Category"), "text"),
+              (_("Total"), "num")]
+    header += [(label, "num") for _rid, label in report.ratings]
+    header += [(_("Rank in category"), "num"), (_("Award eligibility"), "text")]
+    header += [(f"{label}(%)", "num") for _tag, label in report.tags]
+    header += [(_("Rules fired"), "num")]
     out = ['<table id="overview-table" class="sortable"><thead><tr>']
     out += [f'<th scope="col" data-type="{kind}" tabindex="0">{esc(label)}</th>'
             for label, kind in header]
     out.append("</tr></thead><tbody>")
-    ranks = {rid: {lv: i for i, (lv, _) in enumerate(d.levels)}
+    ranks = {rid: {lv: i for i, (lv, _label) in enumerate(d.levels)}
              for rid, d in ((d.rating, d) for d in report.distributions)}
     for i, u in enumerate(report.units):
         cells = [f'<td data-v="{esc(u.unit)}"><a href="#{esc(anchor(u.unit, i))}">'
@@ -412,14 +439,14 @@ def _overview(report: Report) -> list[str]:
         for lv in u.levels:
             position = ranks.get(lv.rating, {}).get(lv.level, 99)
             cells.append(f'<td data-v="{-position}">'
-                         f'{esc(lv.label or WORDS["no_level"])}</td>')
+                         f'{esc(lv.label or none)}</td>')
         cells.append(f'<td class="num" data-v="{u.rank}">{u.rank} / {u.rank_of}</td>')
-        cells.append(f"<td>{WORDS['yes'] if u.award_eligible else WORDS['no']}</td>")
+        cells.append("<td>" + (_("yes") if u.award_eligible else _("no")) + "</td>")
         for figure in u.indices:
             value = "-1" if figure.percent is None else esc(figure.percent)
             cells.append(f'<td class="num" data-v="{value}">{_percent(figure)}</td>')
         fired = [r for r in u.fired if r.status != "superseded"]
-        names = "、".join(r.label for r in fired)
+        names = marks().enum_sep.join(r.label for r in fired)
         cells.append(f'<td class="num" data-v="{len(fired)}" title="{esc(names)}">'
                      f"{len(fired)}</td>")
         out.append(f'<tr data-category="{esc(u.category)}" data-order="{i}">'
@@ -433,20 +460,22 @@ def _distribution(report: Report) -> list[str]:
     out = []
     for d in report.distributions:
         most = max(d.totals, default=0) or 1
-        out.append(f'<h3>{esc(d.label)}分布</h3><table class="distribution" '
-                   f'data-rating="{esc(d.rating)}"><thead><tr><th>类别</th>')
-        out += [f"<th>{esc(label)}</th>" for _, label in d.levels]
-        out.append("<th>合计</th></tr></thead><tbody>")
+        heading = _("Distribution of {rating}").format(rating=esc(d.label))
+        category, total = _("Category"), _("Sum")
+        out.append(f'<h3>{heading}</h3><table class="distribution" '
+                   f'data-rating="{esc(d.rating)}"><thead><tr><th>{category}</th>')
+        out += [f"<th>{esc(label)}</th>" for _level, label in d.levels]
+        out.append(f"<th>{total}</th></tr></thead><tbody>")
         for category, counts in d.counts:
             out.append(f'<tr data-category="{esc(category)}"><th scope="row">'
                        f"{esc(labels.get(category, category))}</th>")
             out += [f'<td class="num">{n}</td>' for n in counts]
             out.append(f'<td class="num">{sum(counts)}</td></tr>')
-        out.append('<tr class="sum"><th scope="row">合计</th>')
+        out.append(f'<tr class="sum"><th scope="row">{total}</th>')
         out += [f'<td class="num">{n}</td>' for n in d.totals]
         out.append(f'<td class="num">{sum(d.totals)}</td></tr></tbody></table>')
         out.append('<div class="bars">')
-        for (_, label), n in zip(d.levels, d.totals, strict=True):
+        for (_level, label), n in zip(d.levels, d.totals, strict=True):
             width = round(100 * n / most)
             out.append(f'<div class="bar-row"><span class="bar-label">{esc(label)}</span>'
                        f'<span class="bar-track"><span class="bar" style="width:{width}%">'
@@ -457,17 +486,24 @@ def _distribution(report: Report) -> list[str]:
 
 def report_html(report: Report, generator: str = "evalrules") -> str:
     """The whole report as one HTML document."""
-    title = f"{report.scheme_title} — 评价报告"
-    meta = [f"方案 {esc(report.scheme_id)}", f"版本 {esc(report.scheme_version)}"]
+    m = marks()
+    count = len(report.units)
+    title = _("{title} — evaluation report").format(title=report.scheme_title)
+    meta = [_("scheme {id}").format(id=esc(report.scheme_id)),
+            _("version {version}").format(version=esc(report.scheme_version))]
     if report.period:
-        meta.append(f"考核周期 {esc(report.period)}")
-    meta.append(f"{len(report.units)} 个单位")
-    meta.append(f"满分 {esc(plain(report.scale))}")
+        meta.append(_("period {period}").format(period=esc(report.period)))
+    meta.append(ngettext("{count} unit", "{count} units", count).format(count=count))
+    meta.append(_("full marks {scale}").format(scale=esc(plain(report.scale))))
     options = "".join(f'<option value="{esc(c)}">{esc(label)}</option>'
                       for c, label in report.categories)
+    # The script fills in {shown}: the page carries the sentence in its language.
+    shown = ngettext("Showing {shown} / {total} unit", "Showing {shown} / {total} units",
+                     count).format(total=count, shown="{shown}")
+    lang = HTML_LANG.get(current_language(), "en")
     parts = [
         "<!DOCTYPE html>",
-        '<html lang="zh-CN"><head><meta charset="utf-8">',
+        f'<html lang="{lang}"><head><meta charset="utf-8">',
         f'<meta http-equiv="Content-Security-Policy" content="{esc(CSP)}">',
         '<meta name="referrer" content="no-referrer">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -475,35 +511,43 @@ def report_html(report: Report, generator: str = "evalrules") -> str:
         f"<style>{STYLE}</style></head><body>",
         f'<header class="masthead"><h1>{esc(report.scheme_title)}</h1>'
         f'<p class="meta">{" · ".join(meta)}</p></header>',
-        '<nav class="toolbar no-print"><label>类别 <select id="category-filter">'
-        f'<option value="">全部类别</option>{options}</select></label> '
-        '<span id="shown-count"></span> '
-        '<button type="button" id="expand-all">展开全部明细</button> '
-        '<button type="button" id="collapse-all">收起全部明细</button> '
-        '<button type="button" id="print-report">打印</button></nav>',
+        '<nav class="toolbar no-print"><label>' + _("Category")
+        + ' <select id="category-filter"><option value="">' + _("All categories")
+        + f'</option>{options}</select></label> '
+        f'<span id="shown-count" data-text="{esc(shown)}"></span> '
+        '<button type="button" id="expand-all">' + _("Expand all details") + "</button> "
+        '<button type="button" id="collapse-all">' + _("Collapse all details") + "</button> "
+        '<button type="button" id="print-report">' + _("Print") + "</button></nav>",
     ]
     if report.skipped:
-        parts.append('<p class="warning">以下单位的事实有误，未评价：'
-                     + "、".join(esc(s) for s in report.skipped) + "</p>")
-    parts.append('<section id="overview"><h2>总览</h2>')
+        skipped = m.enum_sep.join(esc(s) for s in report.skipped)
+        parts.append('<p class="warning">' + _(
+            "The facts of these units have errors; they were not evaluated: {units}").format(
+            units=skipped) + "</p>")
+    parts.append('<section id="overview"><h2>' + _("Overview") + "</h2>")
     parts.extend(_overview(report))
-    parts.append('<p class="note">点击列标题排序；点击单位编号查看评价明细。'
-                 "类别内排名：按总分从高到低，总分相同者并列，其后名次顺延（1、1、3）。"
-                 "指数：带该标签的适用末级指标得分之和 ÷ 满分之和。</p></section>")
-    parts.append('<section id="distribution"><h2>等级分布</h2>')
+    parts.append('<p class="note">' + _(
+        "Click a column heading to sort; click a unit id to see its details. Rank in "
+        "category: by total, highest first; equal totals share a rank and the ranks after "
+        "them are skipped (1, 1, 3). Index: the points of the applicable criteria that carry "
+        "the tag ÷ their full marks.") + "</p></section>")
+    parts.append('<section id="distribution"><h2>' + _("Distribution of levels") + "</h2>")
     parts.extend(_distribution(report))
     parts.append("</section>")
-    parts.append('<section id="units"><h2>单位评价明细</h2>')
+    parts.append('<section id="units"><h2>' + _("Details by unit") + "</h2>")
     parts.extend(unit_section(u, i, report) for i, u in enumerate(report.units))
     parts.append("</section>")
-    parts.append(
-        '<footer><dl>'
-        f"<dt>方案</dt><dd>{esc(report.scheme_id)} {esc(report.scheme_title)}</dd>"
-        f"<dt>方案版本</dt><dd>{esc(report.scheme_version)}</dd>"
-        f'<dt>方案哈希</dt><dd class="hash" id="scheme-hash">{esc(report.scheme_hash)}</dd>'
-        f"<dt>事实文件</dt><dd>{esc(report.facts_file)}</dd>"
-        f'<dt>事实哈希</dt><dd class="hash" id="facts-hash">{esc(report.facts_hash)}</dd>'
-        f"<dt>生成</dt><dd>{esc(generator)}</dd></dl></footer>")
+    footer = [
+        (_("Scheme"), "", f"{esc(report.scheme_id)} {esc(report.scheme_title)}"),
+        (_("Scheme version"), "", esc(report.scheme_version)),
+        (_("Scheme hash"), ' class="hash" id="scheme-hash"', esc(report.scheme_hash)),
+        (_("Facts file"), "", esc(report.facts_file)),
+        (_("Facts hash"), ' class="hash" id="facts-hash"', esc(report.facts_hash)),
+        (_("Generated by"), "", esc(generator)),
+    ]
+    parts.append("<footer><dl>" + "".join(f"<dt>{term}</dt><dd{attrs}>{value}</dd>"
+                                           for term, attrs, value in footer)
+                 + "</dl></footer>")
     parts.append(f"<script>{SCRIPT}</script></body></html>")
     return "\n".join(parts) + "\n"
 
@@ -616,7 +660,8 @@ SCRIPT = """
   var table = document.getElementById("overview-table");
   var body = table.tBodies[0];
   var heads = table.tHead.rows[0].cells;
-  var collator = new Intl.Collator("zh-CN", {numeric: true});
+  var collator = new Intl.Collator(document.documentElement.lang || undefined,
+    {numeric: true});
   function value(row, index, numeric) {
     var cell = row.cells[index];
     var v = cell.getAttribute("data-v");
@@ -663,7 +708,7 @@ SCRIPT = """
     Array.prototype.forEach.call(units, function (d) {
       d.hidden = wanted !== "" && d.getAttribute("data-category") !== wanted;
     });
-    count.textContent = "显示 " + shown + " / " + body.rows.length + " 个单位";
+    count.textContent = count.getAttribute("data-text").split("{shown}").join(String(shown));
   }
   filter.addEventListener("change", applyFilter);
   applyFilter();

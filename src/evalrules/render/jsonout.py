@@ -19,6 +19,7 @@ from ..diagnostics import Diagnostic, Location
 from ..errors import OutputError
 from ..evaluate import Result
 from ..explain import FORMAT, FORMAT_VERSION, ExplainedNode, Explanation
+from ..i18n import _
 
 RESULTS_FORMAT = "evalrules.results"
 RESULTS_FORMAT_VERSION = 1
@@ -39,7 +40,8 @@ _PLAIN_EXPONENT = 100  # beyond this, 1E+400 rather than a 401-digit number
 def _encode(value: Any, indent: int | None, level: int) -> str:
     if isinstance(value, Decimal):
         if not value.is_finite():
-            raise OutputError(f"refusing to write a non-finite number ({value}) as JSON")
+            raise OutputError(_("refusing to write a non-finite number ({value}) as JSON")
+                              .format(value=value))
         exponent = value.as_tuple().exponent
         assert isinstance(exponent, int)
         if abs(exponent) > _PLAIN_EXPONENT:
@@ -47,7 +49,7 @@ def _encode(value: Any, indent: int | None, level: int) -> str:
         return format(value, "f")
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
-            raise OutputError("refusing to write NaN or infinity as JSON")
+            raise OutputError(_("refusing to write NaN or infinity as JSON"))
         return json.dumps(value)
     if value is None or isinstance(value, (bool, int, str)):
         return json.dumps(value, ensure_ascii=False)

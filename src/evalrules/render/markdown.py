@@ -9,8 +9,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from ..i18n import _, ngettext
 from ..summary import Report
-from .tables import KIND_WORDS, summary_header, summary_row
+from .tables import kind_word, summary_header, summary_row
+from .text import marks
 
 
 def cell(value: Any) -> str:
@@ -32,27 +34,33 @@ def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
 
 
 def results_markdown(report: Report) -> str:
-    out = [f"# {cell(report.scheme_title)}", "",
-           f"方案 {cell(report.scheme_id)} 版本 {cell(report.scheme_version)}"
-           + (f" · 考核周期 {cell(report.period)}" if report.period else "")
-           + f" · {len(report.units)} 个单位", ""]
-    out += ["## 汇总", ""]
+    count = len(report.units)
+    meta = _("scheme {id} version {version}").format(id=cell(report.scheme_id),
+                                                     version=cell(report.scheme_version))
+    if report.period:
+        meta += " · " + _("period {period}").format(period=cell(report.period))
+    meta += " · " + ngettext("{count} unit", "{count} units", count).format(count=count)
+    out = [f"# {cell(report.scheme_title)}", "", meta, ""]
+    out += ["## " + _("Summary"), ""]
     out += _table(summary_header(report), [summary_row(u) for u in report.units])
     for d in report.distributions:
-        out += ["", f"## {cell(d.label)}分布", ""]
+        out += ["", "## " + _("Distribution of {rating}").format(rating=cell(d.label)), ""]
         labels = dict(report.categories)
         rows = [[labels.get(c, c), *counts, sum(counts)] for c, counts in d.counts]
-        rows.append(["合计", *d.totals, sum(d.totals)])
-        out += _table(["类别", *[label for _, label in d.levels], "合计"], rows)
+        rows.append([_("Sum"), *d.totals, sum(d.totals)])
+        out += _table([_("Category"), *[label for _level, label in d.levels], _("Sum")], rows)
     fired = [(u, r) for u in report.units for r in u.fired]
     if fired:
-        out += ["", "## 触发的扣分、加分、否决", ""]
-        rows = [[u.unit, u.name, KIND_WORDS.get(r.kind, r.kind), f"{r.label} [{r.id}]",
+        out += ["", "## " + _("Deductions, bonuses and vetoes fired"), ""]
+        rows = [[u.unit, u.name, kind_word(r.kind), f"{r.label} [{r.id}]",
                  r.applied if r.applied is not None else "", r.detail] for u, r in fired]
-        out += _table(["单位编号", "单位名称", "类型", "规则", "实扣/加分", "说明"], rows)
+        out += _table([_("Unit id"), _("Unit name"), _("Kind"), _("Rule"), _("Points applied"),
+                       _("Details")], rows)
     if report.skipped:
-        out += ["", "## 未评价（事实有误）", "", "、".join(cell(s) for s in report.skipped)]
+        out += ["", "## " + _("Not evaluated (errors in the facts)"), "",
+                marks().enum_sep.join(cell(s) for s in report.skipped)]
     out += ["", "---", "",
-            f"方案哈希 `{report.scheme_hash}` · 事实文件 {cell(report.facts_file)} · "
-            f"事实哈希 `{report.facts_hash}`", ""]
+            _("Scheme hash {scheme_hash} · facts file {facts_file} · facts hash {facts_hash}")
+            .format(scheme_hash=f"`{report.scheme_hash}`", facts_file=cell(report.facts_file),
+                    facts_hash=f"`{report.facts_hash}`"), ""]
     return "\n".join(out)

@@ -12,14 +12,28 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..explain import ExplainedNode, Explanation
+from ..i18n import N_, _
 from ..numeric import plain
 from ..summary import Report, UnitSummary
-from .text import WORDS, inputs_text, where
+from .text import (
+    condition_text,
+    inputs_text,
+    marks,
+    not_applicable_reason,
+    where,
+)
 
-KIND_WORDS = {"deduction": "扣分", "bonus": "加分", "veto": "否决", "quota": "名额限制"}
-STATUS_WORDS = {"applied": "已扣/加", "limited": "受上下限限制", "superseded": "就高原则被取代",
-                "fired": "已触发"}
-NOT_APPLICABLE = "不适用"
+# Shown with _() where they are written.
+KIND_WORDS = {"deduction": N_("Deduction"), "bonus": N_("Bonus"), "veto": N_("Veto"),
+              "quota": N_("Quota")}
+STATUS_WORDS = {"applied": N_("deducted or added"), "limited": N_("held within the limits"),
+                "superseded": N_("superseded (the higher one applies)"),
+                "fired": N_("triggered")}
+NOT_APPLICABLE = N_("not applicable")
+
+
+def kind_word(kind: str) -> str:
+    return _(KIND_WORDS[kind]) if kind in KIND_WORDS else kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,17 +50,21 @@ class Table:
 
 
 def summary_header(report: Report) -> list[str]:
-    return ["单位编号", "单位名称", "类别", "总分", *[label for _, label in report.ratings],
-            "类别内排名", "类别单位数", "评优资格", *[f"{label}(%)" for _, label in report.tags],
-            "触发的扣分、加分、否决"]
+    return [_("Unit id"), _("Unit name"), _("Category"), _("Total"),
+            *[label for _rid, label in report.ratings],
+            _("Rank in category"), _("Units in category"), _("Award eligibility"),
+            *[f"{label}(%)" for _tag, label in report.tags],
+            _("Deductions, bonuses and vetoes fired")]
 
 
 def summary_row(u: UnitSummary) -> list[Any]:
+    none = _("none")
     return [u.unit, u.name, u.category_label, u.total,
-            *[lv.label or WORDS["no_level"] for lv in u.levels],
-            u.rank, u.rank_of, WORDS["yes"] if u.award_eligible else WORDS["no"],
+            *[lv.label or none for lv in u.levels],
+            u.rank, u.rank_of, _("yes") if u.award_eligible else _("no"),
             *[i.percent for i in u.indices],
-            "、".join(f"{r.label}[{r.id}]" for r in u.fired if r.status != "superseded")]
+            marks().enum_sep.join(f"{r.label}[{r.id}]" for r in u.fired
+                                  if r.status != "superseded")]
 
 
 def summary_table(report: Report) -> Table:
@@ -56,70 +74,80 @@ def summary_table(report: Report) -> Table:
     formats.update({first_index + k: "0.0" for k in range(len(report.tags))})
     widths = [10, 28, 12, 9, *[10] * len(report.ratings), 10, 10, 9,
               *[11] * len(report.tags), 48]
-    return Table("汇总", [header], [summary_row(u) for u in report.units], widths, formats,
-                 "C2")
+    return Table(_("Summary"), [header], [summary_row(u) for u in report.units], widths,
+                 formats, "C2")
 
 
 def points_table(report: Report) -> Table:
-    labels = ["单位编号", "单位名称", "类别", *[n.label for n in report.nodes]]
+    labels = [_("Unit id"), _("Unit name"), _("Category"), *[n.label for n in report.nodes]]
     ids = ["unit", "name", "category", *[n.id for n in report.nodes]]
     rows = []
+    not_applicable = _(NOT_APPLICABLE)
     for u in report.units:
         points = {n.id: n.points for n in u.explanation.root.walk()}
         applicable = {n.id: n.applicable for n in u.explanation.root.walk()}
         row: list[Any] = [u.unit, u.name, u.category_label]
         for n in report.nodes:
             if n.id not in applicable or not applicable[n.id]:
-                row.append(NOT_APPLICABLE)
+                row.append(not_applicable)
             else:
                 row.append(points[n.id])
         rows.append(row)
     formats = {3 + i: "0.00" for i in range(len(report.nodes))}
     widths = [10, 28, 12, *[12] * len(report.nodes)]
-    return Table("指标得分", [labels, ids], rows, widths, formats, "D3")
+    return Table(_("Points by indicator"), [labels, ids], rows, widths, formats, "D3")
 
 
 def rules_table(report: Report) -> Table:
-    header = ["单位编号", "单位名称", "类别", "类型", "规则编号", "规则", "作用于", "应扣/加分",
-              "实扣/加分", "状态", "说明", "依据", "来源"]
+    header = [_("Unit id"), _("Unit name"), _("Category"), _("Kind"), _("Rule id"), _("Rule"),
+              _("Applies to"), _("Points asked"), _("Points applied"), _("Status"),
+              _("Details"), _("Basis"), _("Source")]
     rows = []
     for u in report.units:
         for r in u.fired:
             detail = r.detail
             if r.status == "superseded" and detail:
-                detail = f"由 {detail} 取代"
-            rows.append([u.unit, u.name, u.category_label, KIND_WORDS.get(r.kind, r.kind), r.id,
+                detail = _("superseded by {rule}").format(rule=detail)
+            status = _(STATUS_WORDS[r.status]) if r.status in STATUS_WORDS else r.status
+            rows.append([u.unit, u.name, u.category_label, kind_word(r.kind), r.id,
                          r.label, r.target_label, r.requested, r.applied,
-                         STATUS_WORDS.get(r.status, r.status), detail, r.basis,
-                         where(r.location)])
-    return Table("扣分加分否决", [header], rows, [10, 24, 12, 6, 20, 30, 18, 10, 10, 14, 40, 36,
-                                                 30], {7: "0.00", 8: "0.00"}, "C2", wrap=True)
+                         status, detail, r.basis, where(r.location)])
+    return Table(_("Deductions, bonuses, vetoes"), [header], rows,
+                 [10, 24, 12, 6, 20, 30, 18, 10, 10, 14, 40, 36, 30], {7: "0.00", 8: "0.00"},
+                 "C2", wrap=True)
 
 
 def _node_rows(u: UnitSummary, e: Explanation) -> Iterator[list[Any]]:
+    m = marks()
+    not_applicable = _(NOT_APPLICABLE)
+
     def visit(n: ExplainedNode, depth: int) -> Iterator[list[Any]]:
         if not n.applicable:
-            why = WORDS["na_category"] if n.not_applicable == "category" else \
-                WORDS["na_condition"]
-            yield [u.unit, depth, n.id, "　" * depth + n.label, NOT_APPLICABLE, n.max, None,
+            why = not_applicable_reason(n)
+            yield [u.unit, depth, n.id, m.indent * depth + n.label, not_applicable, n.max, None,
                    n.formula, inputs_text(n.inputs), why, n.basis, where(n.location)]
             return
         steps = []
         for line in n.lines:
             if line.kind in ("deduction", "bonus", "veto"):
-                word = WORDS["veto_zero"] if line.kind == "veto" else WORDS[line.kind]
-                text = f"{word} {plain(line.amount)} {line.label}[{line.ref}]"
+                template = {"deduction": _("deduction {amount} {label}[{ref}]"),
+                            "bonus": _("bonus {amount} {label}[{ref}]"),
+                            "veto": _("veto, zeroed {amount} {label}[{ref}]")}[line.kind]
+                text = template.format(amount=plain(line.amount), label=line.label,
+                                       ref=line.ref)
                 if line.requested is not None:
-                    text += f"（{WORDS['asked']}{plain(line.requested)}，{WORDS['limited']}）"
+                    text += m.paren(_("requested {amount}, held within the limits").format(
+                        amount=plain(line.requested)))
                 steps.append(text)
-            elif line.kind in ("cap", "floor"):
-                steps.append(f"{WORDS[line.kind]} {plain(line.amount)}")
+            elif line.kind == "cap":
+                steps.append(_("cap {amount}").format(amount=plain(line.amount)))
+            elif line.kind == "floor":
+                steps.append(_("floor {amount}").format(amount=plain(line.amount)))
         formula = n.formula
         if n.condition is not None:
-            formula = f"{WORDS['condition']}：{n.formula} → " + (WORDS["holds"] if n.condition
-                                                               else WORDS["fails"])
-        yield [u.unit, depth, n.id, "　" * depth + n.label, n.points, n.max, n.lost, formula,
-               inputs_text(n.inputs), "；".join(steps), n.basis, where(n.location)]
+            formula = condition_text(n.formula, n.condition)
+        yield [u.unit, depth, n.id, m.indent * depth + n.label, n.points, n.max, n.lost, formula,
+               inputs_text(n.inputs), m.list_sep.join(steps), n.basis, where(n.location)]
         for child in n.children:
             yield from visit(child, depth + 1)
 
@@ -127,34 +155,37 @@ def _node_rows(u: UnitSummary, e: Explanation) -> Iterator[list[Any]]:
 
 
 def explanation_table(report: Report) -> Table:
-    header = ["单位编号", "层级", "指标编号", "指标", "得分", "满分", "失分", "公式或条件",
-              "取值", "扣分、加分、封顶", "依据", "来源"]
+    header = [_("Unit id"), _("Level"), _("Indicator id"), _("Indicator"), _("Points"),
+              _("Full marks"), _("Points lost"), _("Formula or condition"), _("Inputs"),
+              _("Deductions, bonuses, caps"), _("Basis"), _("Source")]
 
     def rows() -> Iterator[list[Any]]:
         for u in report.units:
             yield from _node_rows(u, u.explanation)
 
-    return Table("评价说明", [header], rows(), [10, 6, 22, 44, 9, 9, 9, 40, 60, 40, 40, 30],
+    return Table(_("Explanation"), [header], rows(), [10, 6, 22, 44, 9, 9, 9, 40, 60, 40, 40, 30],
                  {4: "0.00", 5: "0.00", 6: "0.00"}, "E2", wrap=True)
 
 
 def about_table(report: Report) -> Table:
     rows: list[list[Any]] = [
-        ["方案", report.scheme_id],
-        ["方案名称", report.scheme_title],
-        ["方案版本", report.scheme_version],
-        ["方案文件", report.scheme_file],
-        ["方案哈希", report.scheme_hash],
-        ["事实文件", report.facts_file],
-        ["事实哈希", report.facts_hash],
-        ["考核周期", report.period],
-        ["评价单位数", len(report.units)],
-        ["未评价单位", "、".join(report.skipped) or "无"],
-        ["类别内排名", "按总分从高到低；总分相同者并列，其后名次顺延（如 1、1、3）"],
-        ["指数(%)", "带该标签的适用末级指标得分之和 ÷ 其满分之和 × 100，保留1位小数；"
-                   "作用于上级指标或总分的扣分、加分不计入"],
+        [_("Scheme"), report.scheme_id],
+        [_("Scheme title"), report.scheme_title],
+        [_("Scheme version"), report.scheme_version],
+        [_("Scheme file"), report.scheme_file],
+        [_("Scheme hash"), report.scheme_hash],
+        [_("Facts file"), report.facts_file],
+        [_("Facts hash"), report.facts_hash],
+        [_("Assessment period"), report.period],
+        [_("Units evaluated"), len(report.units)],
+        [_("Units not evaluated"), marks().enum_sep.join(report.skipped) or _("none")],
+        [_("Rank in category"), _("By total, highest first; equal totals share a rank and the "
+                                  "ranks after them are skipped (e.g. 1, 1, 3)")],
+        [_("Index (%)"), _("The points of the applicable criteria that carry the tag ÷ their "
+                           "full marks × 100, to 1 decimal place; deductions and bonuses on "
+                           "groups or on the total are not counted")],
     ]
-    return Table("说明", [["项目", "内容"]], rows, [14, 90])
+    return Table(_("About"), [[_("Item"), _("Content")]], rows, [14, 90])
 
 
 def workbook_tables(report: Report) -> list[Table]:

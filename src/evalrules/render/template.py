@@ -6,6 +6,11 @@ sheet per list fact, and a hidden `_lists` sheet holding the drop-down choices. 
 carries a note (type, unit, range, default, source, description) and Excel data validation
 (whole numbers, decimals and dates within the declared range, drop-down lists for categories,
 booleans and enums). The reader is evalrules.tablefacts; docs/spreadsheets.md shows the layout.
+
+The workbook is written in the current language (evalrules.i18n), and reads back in either: in
+English the sheets are `instructions` and `units`, the key columns are headed by their ids
+(`id`, `unit`), booleans are chosen as true / false, and the settings are keyed `scheme` and
+`period` — all names the reader knows. Row 2 holds the ids in both languages.
 """
 
 from __future__ import annotations
@@ -15,28 +20,63 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..i18n import CHINESE, N_, _, current_language
 from ..model import Fact, Field, Scheme
 from ..numeric import plain
 from ..tablefacts import (
     INSTRUCTION_SHEETS,
     MAIN_SHEETS,
     REASON,
-    REASON_LABEL,
     RECORD_KEY,
     UNIT_COLUMNS,
 )
 from ..workbook import Sheet, Validation, column_letter, sheet_title, write_workbook
 
 DEFAULT_ROWS = 1000
+# Shown with _() where they are written.
 TYPE_WORDS = {
-    "integer": "整数", "number": "数值", "boolean": "是/否", "enum": "选项", "date": "日期",
-    "text": "文本", "list": "清单", "discretionary": "酌情分值（须填理由）",
+    "integer": N_("whole number"), "number": N_("number"), "boolean": N_("true/false"),
+    "enum": N_("choice"), "date": N_("date"), "text": N_("text"), "list": N_("list"),
+    "discretionary": N_("discretionary points (a reason is required)"),
 }
-SOURCE_WORDS = {"online": "线上（平台数据）", "offline": "线下（质量验收）"}
+SOURCE_WORDS = {"online": N_("online (platform data)"),
+                "offline": N_("offline (quality acceptance)")}
 LISTS_SHEET = "_lists"
-BOOLEAN_CHOICES = ("是", "否")
 EARLIEST = dt.date(1900, 1, 1)
 LATEST = dt.date(9999, 12, 31)
+
+
+@dataclass(frozen=True)
+class _Names:
+    """Names the facts reader must recognise, in one language (see evalrules.tablefacts)."""
+
+    instructions: str  # the instructions sheet
+    units: str  # the units sheet
+    id_header: str  # row 1 of the units sheet's key column
+    record_header: str  # row 1 of a list sheet's key column
+    true: str  # the boolean choices
+    false: str
+    booleans: str  # the column of boolean choices on the hidden sheet
+
+
+_NAMES = {
+    CHINESE: _Names(INSTRUCTION_SHEETS[0], MAIN_SHEETS[0], UNIT_COLUMNS["id"], RECORD_KEY[1],
+                    "是", "否", "是否"),
+    "en_US": _Names(INSTRUCTION_SHEETS[1], MAIN_SHEETS[1], "id", RECORD_KEY[0],
+                    "true", "false", "true/false"),
+}
+
+
+def _names() -> _Names:
+    return _NAMES.get(current_language(), _NAMES["en_US"])
+
+
+def _enum_sep() -> str:
+    return "、" if current_language() == CHINESE else ", "
+
+
+def _word(words: dict[str, str], key: str | None) -> str:
+    return _(words[key]) if key in words else (key or "")
 
 
 def _width(text: str) -> float:
@@ -54,12 +94,12 @@ def _range_text(decl: Fact | Field) -> str:
 
 def _default_text(fact: Fact) -> str:
     if not fact.has_default:
-        return "必填" if fact.required else "可不填"
+        return _("required") if fact.required else _("optional")
     value = fact.default
     if isinstance(value, bool):
-        return "否" if not value else "是"
+        return _names().false if not value else _names().true
     if value in (None, []):
-        return "无（不填即为空）"
+        return _("none (empty when not filled in)")
     if fact.type == "enum":
         return dict(fact.values).get(str(value), str(value))
     if isinstance(value, dict):
@@ -68,24 +108,26 @@ def _default_text(fact: Fact) -> str:
 
 
 def _note(decl: Fact | Field, column_id: str) -> str:
-    lines = [decl.label, f"id: {column_id}", f"类型：{TYPE_WORDS.get(decl.type, decl.type)}"]
+    lines = [decl.label, f"id: {column_id}",
+             _("Type: {type}").format(type=_word(TYPE_WORDS, decl.type))]
     if decl.unit:
-        lines.append(f"单位：{decl.unit}")
+        lines.append(_("Measured in: {unit}").format(unit=decl.unit))
     if decl.type == "enum":
-        lines.append("可选：" + "、".join(label for _, label in decl.values))
+        lines.append(_("Choices: {choices}").format(
+            choices=_enum_sep().join(label for _id, label in decl.values)))
     elif decl.type == "boolean":
-        lines.append("填：是 / 否")
+        lines.append(_("Fill in: true / false"))
     elif decl.type == "date":
-        lines.append("格式：2024-03-31")
+        lines.append(_("Format: {example}").format(example="2024-03-31"))
     span = _range_text(decl)
     if span:
-        lines.append(f"取值范围：{span}")
+        lines.append(_("Range: {range}").format(range=span))
     if isinstance(decl, Fact):
-        lines.append(f"默认：{_default_text(decl)}")
+        lines.append(_("Default: {default}").format(default=_default_text(decl)))
         if decl.source:
-            lines.append(f"来源：{SOURCE_WORDS.get(decl.source, decl.source)}")
+            lines.append(_("Source: {source}").format(source=_word(SOURCE_WORDS, decl.source)))
         if decl.description:
-            lines.append(f"说明：{decl.description}")
+            lines.append(_("Description: {description}").format(description=decl.description))
     return "\n".join(lines)
 
 
@@ -104,10 +146,10 @@ class _Choices:
         return f"'{LISTS_SHEET}'!${letter}$2:${letter}${len(choices) + 1}"
 
     def sheet(self) -> Sheet:
-        height = max((len(c) for _, c in self.columns), default=0)
-        rows = [[choices[r] if r < len(choices) else None for _, choices in self.columns]
+        height = max((len(c) for _name, c in self.columns), default=0)
+        rows = [[choices[r] if r < len(choices) else None for _name, choices in self.columns]
                 for r in range(height)]
-        return Sheet(LISTS_SHEET, header=[[name for name, _ in self.columns]], rows=rows,
+        return Sheet(LISTS_SHEET, header=[[name for name, _choices in self.columns]], rows=rows,
                      hidden=True)
 
 
@@ -116,38 +158,49 @@ def _validation(decl: Fact | Field, cells: str, choices: _Choices, key: str) -> 
     span = _range_text(decl)
     if decl.type in ("integer", "number", "discretionary"):
         kind = "whole" if decl.type == "integer" else "decimal"
-        word = "整数" if decl.type == "integer" else "数值"
-        message = f"请填{word}" + (f"，范围 {span}" if span else "") + \
-            (f"（单位：{decl.unit}）" if decl.unit else "")
+        message = _("Enter a whole number") if decl.type == "integer" else _("Enter a number")
+        if span:
+            message = _("{message}, range {range}").format(message=message, range=span)
+        if decl.unit:
+            message = _("{message} (measured in {unit})").format(message=message,
+                                                                 unit=decl.unit)
         return Validation(kind, cells, decl.min, decl.max, title=title, message=message)
     if decl.type == "date":
         return Validation("date", cells, EARLIEST, LATEST, title=title,
-                          message="请填日期，如 2024-03-31")
+                          message=_("Enter a date, such as {example}").format(
+                              example="2024-03-31"))
     if decl.type == "boolean":
-        return Validation("list", cells, options=choices.ref("是否", BOOLEAN_CHOICES),
-                          title=title, message="请选择 是 或 否")
+        names = _names()
+        return Validation("list", cells,
+                          options=choices.ref(names.booleans, (names.true, names.false)),
+                          title=title, message=_("Choose true or false"))
     if decl.type == "enum":
-        labels = [label for _, label in decl.values]
+        labels = [label for _id, label in decl.values]
         return Validation("list", cells, options=choices.ref(key, labels), title=title,
-                          message="请从下拉列表中选择：" + "、".join(labels))
+                          message=_("Choose from the drop-down list: {choices}").format(
+                              choices=_enum_sep().join(labels)))
     return None
 
 
 def template_sheets(scheme: Scheme, rows: int = DEFAULT_ROWS) -> list[Sheet]:
     """The sheets of the fill-in workbook, in order."""
     choices = _Choices([])
+    names = _names()
     first, last = 3, 2 + rows
     # ---- the units sheet
-    labels = [UNIT_COLUMNS["id"], UNIT_COLUMNS["name"], UNIT_COLUMNS["category"]]
+    # The key column keeps a header the reader knows (单位编号 or id): it finds the ids in
+    # row 2 by it. The other labels of row 1 are for people; row 2 is what is read.
+    labels = [names.id_header, _("Unit name"), _("Unit category")]
     ids = ["id", "name", "category"]
-    notes = {(1, 1): "单位编号\nid: id\n必填，每个单位唯一",
-             (1, 2): "单位名称\nid: name",
-             (1, 3): "单位类别\nid: category\n可选：" + "、".join(c.label
-                                                              for c in scheme.categories)}
+    notes = {(1, 1): _("Unit id\nid: id\nrequired, unique for each unit"),
+             (1, 2): _("Unit name\nid: name"),
+             (1, 3): _("Unit category\nid: category\nChoices: {choices}").format(
+                 choices=_enum_sep().join(c.label for c in scheme.categories))}
     category_labels = [c.label for c in scheme.categories]
     validations = [Validation("list", f"C{first}:C{last}",
-                              options=choices.ref("category", category_labels), title="单位类别",
-                              message="请从下拉列表中选择单位类别")]
+                              options=choices.ref("category", category_labels),
+                              title=_("Unit category"),
+                              message=_("Choose the unit's category from the drop-down list"))]
     for fact in scheme.facts:
         if fact.is_list:
             continue
@@ -160,25 +213,31 @@ def template_sheets(scheme: Scheme, rows: int = DEFAULT_ROWS) -> list[Sheet]:
         if check is not None:
             validations.append(check)
         if fact.type == "discretionary":
-            labels.append(fact.label + REASON_LABEL)
+            # Chinese: the label the reader knows (`<label> 理由`); the id in row 2 is read.
+            reason_label = _("{label} reason").format(label=fact.label)
+            labels.append(reason_label)
             ids.append(fact.id + REASON)
-            notes[(1, len(ids))] = (f"{fact.label}{REASON_LABEL}\nid: {fact.id}{REASON}\n"
-                                    "分值不为0时必须写明理由")
+            notes[(1, len(ids))] = _(
+                "{column}\nid: {id}\nA reason is required when the points are not 0").format(
+                column=reason_label, id=fact.id + REASON)
     sheets = [_instructions(scheme)]
-    sheets.append(Sheet(MAIN_SHEETS[0], header=[labels, ids], widths=[_width(t) for t in labels],
+    sheets.append(Sheet(names.units, header=[labels, ids], widths=[_width(t) for t in labels],
                         freeze="D3", notes=notes, validations=validations,
                         muted_rows=frozenset({2})))
     # ---- one sheet per list fact
-    taken = [MAIN_SHEETS[0], INSTRUCTION_SHEETS[0], LISTS_SHEET]
+    taken = [names.units, names.instructions, LISTS_SHEET]
     for fact in scheme.facts:
         if not fact.is_list:
             continue
         title = sheet_title(fact.label, taken)
         taken.append(title)
-        f_labels = [RECORD_KEY[1]] + [f.label for f in fact.fields]
+        f_labels = [names.record_header] + [f.label for f in fact.fields]
         f_ids = [RECORD_KEY[0]] + [f.id for f in fact.fields]
-        f_notes = {(1, 1): f"单位编号\nid: {RECORD_KEY[0]}\n与“单位”表的单位编号一致；"
-                   f"每条记录一行，一个单位可有多行\n{fact.label}：{fact.description}".rstrip("：")}
+        colon = "：" if current_language() == CHINESE else ": "
+        f_notes = {(1, 1): (_("Unit id\nid: {id}\nThe unit's id as on the “{sheet}” sheet; one "
+                              "row per record, a unit may have several rows").format(
+                                  id=RECORD_KEY[0], sheet=names.units)
+                            + f"\n{fact.label}{colon}{fact.description}").rstrip(colon)}
         f_checks = []
         for i, fld in enumerate(fact.fields, start=2):
             f_notes[(1, i)] = _note(fld, fld.id)
@@ -195,35 +254,43 @@ def template_sheets(scheme: Scheme, rows: int = DEFAULT_ROWS) -> list[Sheet]:
 
 
 def _instructions(scheme: Scheme) -> Sheet:
+    names = _names()
+    # The reader takes the text before a bracket as the key: 方案 or scheme, 考核周期 or period.
     rows: list[list[object]] = [
-        ["方案 (scheme)", scheme.id],
-        ["方案名称", scheme.title],
-        ["方案版本 (version)", scheme.version],
-        ["考核周期 (period)", None],
+        [_("scheme (the scheme's id)"), scheme.id],
+        [_("Scheme title"), scheme.title],
+        [_("version (the scheme's version)"), scheme.version],
+        [_("period (the assessment period)"), None],
         [],
-        ["填写说明"],
-        ["1", "在“单位”表中每个单位填一行。第1行是事实名称，第2行是事实编号（程序读取用），请勿修改"
-              "或删除这两行。"],
-        ["2", "单位类别、是/否和选项类事实从下拉列表中选择；日期填 2024-03-31 格式；"
-              "数值不带单位。"],
-        ["3", "空单元格表示未填报：有默认值的取默认值，必填事实为空时报错，绝不按0计算。"],
-        ["4", "请直接填写数值，不要使用公式（含公式的单元格会被拒收）；"
-              "从其他表复制时请“选择性粘贴 → 数值”。"],
-        ["5", "酌情扣分类事实须在旁边的“理由”列写明理由。"],
-        ["6", "清单类事实（如安全生产事故）在各自的工作表中填写，每条记录一行，用单位编号关联；"
-              "没有记录的单位不填。"],
-        ["7", "填好后运行：evalrules evaluate 方案.yaml 本文件.xlsx -o 报告.html"],
+        [_("How to fill in")],
+        ["1", _("Fill in one row per unit on the “{sheet}” sheet. Row 1 holds the names of the "
+                "facts and row 2 their ids (read by the program): do not change or delete these "
+                "two rows.").format(sheet=names.units)],
+        ["2", _("Choose unit categories, true/false facts and choice facts from the drop-down "
+                "lists; write dates as 2024-03-31; write numbers without their unit.")],
+        ["3", _("An empty cell means not reported: a fact with a default takes its default, a "
+                "required fact left empty is an error, and an empty cell is never taken as 0.")],
+        ["4", _("Type the values themselves, not formulas (a cell holding a formula is refused); "
+                "when copying from another sheet, use “Paste Special → Values”.")],
+        ["5", _("For a discretionary fact, write the reason in the “reason” column beside it.")],
+        ["6", _("List facts (such as safety incidents) are filled in on their own sheets, one "
+                "row per record, linked by the unit id; leave out units that have no records.")],
+        ["7", _("When it is filled in, run: evalrules evaluate scheme.yaml this-file.xlsx -o "
+                "report.html")],
         [],
-        ["事实一览"],
-        ["名称", "编号", "类型", "单位", "取值范围", "默认", "来源", "说明"],
+        [_("The facts")],
+        [_("Name"), _("Id"), _("Type"), _("Measured in"), _("Range"), _("Default"), _("Source"),
+         _("Description")],
     ]
     for fact in scheme.facts:
-        rows.append([fact.label, fact.id, TYPE_WORDS.get(fact.type, fact.type), fact.unit,
-                     _range_text(fact) or ("、".join(label for _, label in fact.values)
+        rows.append([fact.label, fact.id, _word(TYPE_WORDS, fact.type), fact.unit,
+                     _range_text(fact) or (_enum_sep().join(label for _id, label in fact.values)
                                            if fact.type == "enum" else ""),
-                     _default_text(fact), SOURCE_WORDS.get(fact.source, fact.source),
+                     _default_text(fact),
+                     _word(SOURCE_WORDS, fact.source) if fact.source else fact.source,
                      fact.description])
-    return Sheet(INSTRUCTION_SHEETS[0], header=[[f"{scheme.title} — 事实填报表", None]],
+    title = _("{title} — facts form").format(title=scheme.title)
+    return Sheet(names.instructions, header=[[title, None]],
                  rows=rows, widths=[36, 28, 14, 8, 20, 14, 16, 60])
 
 

@@ -8,6 +8,7 @@ formula (see evalrules.workbook).
 
 from __future__ import annotations
 
+from ..i18n import _
 from ..summary import Report
 from ..workbook import Sheet, write_workbook
 from .tables import Table, workbook_tables
@@ -23,7 +24,8 @@ def results_workbook(report: Report) -> bytes:
     """The XLSX file of a report, as bytes (rows are streamed, whatever the number of units)."""
     tables = workbook_tables(report)
     if report.skipped:
-        tables.append(Table("未评价", [["单位", "原因"]],
-                            [[unit, "事实有误，未评价（见命令输出的错误清单）"]
-                             for unit in report.skipped], [30, 60]))
+        why = _("Errors in the facts, not evaluated (see the list of errors the command "
+                "printed)")
+        tables.append(Table(_("Not evaluated"), [[_("Unit"), _("Reason")]],
+                            [[unit, why] for unit in report.skipped], [30, 60]))
     return write_workbook((_sheet(t) for t in tables), streaming=True)
