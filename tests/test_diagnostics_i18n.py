@@ -200,8 +200,8 @@ def test_scheme_error_summary_in_both_languages() -> None:
 
 
 @pytest.mark.parametrize(("lang", "expected"), [
-    ("en_US", "unit U1: exponent 1000 is larger than 100"),
-    ("zh_CN", "单位 U1：指数 1000 大于 100"),
+    ("en_US", "exponent 1000 is larger than 100"),
+    ("zh_CN", "指数 1000 大于 100"),
 ])
 def test_formula_failures_at_evaluation_follow_the_language(lang: str, expected: str) -> None:
     scheme = build("""
@@ -213,6 +213,7 @@ indicators:
     with i18n.language(lang), pytest.raises(EvaluationError) as caught:
         run(scheme, {"n": 1000})
     assert expected in str(caught.value)
+    assert ("单位 U1" if lang == "zh_CN" else "unit U1") in str(caught.value)
 
 
 @pytest.mark.lang("en_US")

@@ -61,14 +61,14 @@ def test_bad_cells_of_a_workbook_in_chinese(tmp_path: Path) -> None:
     assert code == 4
     where = f"{facts}[单位]"
     assert (f"{where}:2:3: D503 bad-fact-value: 单位 B01：`members`（正式党员人数）必须是数字，"
-            "而不是文本 '十二'\n  help: 只填写数字，不要带单位") in err
+            "而不是文本 '十二'\n  提示：只填写数字，不要带单位") in err
     assert (f"{where}:3:4: D509 formula-cell: 单位 B02：`meetings`（支委会召开次数）：单元格中是公式 "
-            "=1+2，而不是直接填写的值\n  help: 请直接填写值本身，或复制单元格后只粘贴数值（选择性粘贴 → 数值）："
+            "=1+2，而不是直接填写的值\n  提示：请直接填写值本身，或复制单元格后只粘贴数值（选择性粘贴 → 数值）："
             "evalrules 从不计算电子表格公式") in err
     assert (f"{where}:4:4: D501 missing-fact: 单位 B03：缺少必填事实 `meetings`（支委会召开次数）\n"
-            "  help: 请填写“支委会召开次数 [meetings]”列；空单元格不会按 0 计") in err
+            "  提示：请填写“支委会召开次数 [meetings]”列；空单元格不会按 0 计") in err
     assert ("D505 missing-reason: 单位 B03：`dues`（党费酌情扣分）为 2，但没有写明理由\n"
-            "  help: 请填写“党费酌情扣分 理由 [dues.reason]”列：酌情扣分必须写明理由") in err
+            "  提示：请填写“党费酌情扣分 理由 [dues.reason]”列：酌情扣分必须写明理由") in err
 
 
 def test_bad_cells_of_a_workbook_in_english(tmp_path: Path) -> None:

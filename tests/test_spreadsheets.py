@@ -160,7 +160,6 @@ def test_every_bad_cell_is_reported_at_once_with_sheet_row_column_unit_and_fact(
     assert "help: type 是 or 否" in err and "7 error(s)" in err
 
 
-@pytest.mark.lang("en_US")
 def test_skip_invalid_evaluates_the_valid_units_and_lists_the_others(
         filled: Path, tmp_path: Path) -> None:
     path = _broken(filled, tmp_path, {(5, "committee_meetings"): "=SUM(A1:A2)",
@@ -168,7 +167,7 @@ def test_skip_invalid_evaluates_the_valid_units_and_lists_the_others(
     out = tmp_path / "results.xlsx"
     code, _, err = invoke("evaluate", SCHEME, path, "--skip-invalid", "-o", out)
     assert code == 0, err
-    assert "skipped 2 unit(s) with errors (--skip-invalid): B03, B05" in err
+    assert "已跳过 2 个有错误的单位（--skip-invalid）：B03, B05" in err
     book = openpyxl.load_workbook(out)
     units = [row[0].value for row in book["汇总"].iter_rows(min_row=2)]
     assert len(units) == 23 and "B03" not in units and "B05" not in units
@@ -230,13 +229,12 @@ def test_hostile_text_never_becomes_a_formula_in_xlsx_or_csv(
     assert rows[1][3] == "100.00"  # numbers stay numbers, negative ones too
 
 
-@pytest.mark.lang("en_US")
 def test_results_workbook_sheets_numbers_frozen_headers(filled: Path, tmp_path: Path,
                                                          scheme: evalrules.CompiledScheme
                                                          ) -> None:
     out = tmp_path / "results.xlsx"
     code, _, err = invoke("evaluate", SCHEME, filled, "-o", out)
-    assert code == 0 and f"wrote {out}" in err
+    assert code == 0 and f"已写入 {out}" in err
     book = openpyxl.load_workbook(out)
     assert book.sheetnames == ["汇总", "指标得分", "扣分加分否决", "评价说明", "说明"]
     summary = book["汇总"]
@@ -443,7 +441,6 @@ def test_progress_bar_on_a_terminal(tmp_path: Path) -> None:
     assert "evaluating" in text and "25/25" in text and out.exists()
 
 
-@pytest.mark.lang("en_US")
 def test_instructions_sheet_names_the_period_and_guards_the_scheme(
         filled: Path, tmp_path: Path) -> None:
     book = openpyxl.load_workbook(filled)
@@ -458,8 +455,8 @@ def test_instructions_sheet_names_the_period_and_guards_the_scheme(
     settings.cell(rows["方案 (scheme)"], 2).value = "another-scheme"
     book.save(path)
     code, _, err = invoke("evaluate", SCHEME, path)
-    assert code == 4 and "[填表说明]:2:2: D508 bad-facts-file: this workbook is for scheme " \
-        "`another-scheme`, not `star-branch-5521`" in err
+    assert code == 4 and "[填表说明]:2:2: D508 bad-facts-file: 此工作簿属于方案 " \
+        "`another-scheme`，而不是 `star-branch-5521`" in err
 
 
 def test_explain_reads_a_workbook_too(filled: Path) -> None:

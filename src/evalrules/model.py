@@ -746,7 +746,8 @@ class _Builder:
             return None
         within = raw.get("within")
         return Rectification(
-            label=_text(raw.get("label")) or "整改回头看", opened_by=_tags(raw.get("opened_by")),
+            label=_text(raw.get("label")) or _("Follow-up review"),
+            opened_by=_tags(raw.get("opened_by")),
             within=within if isinstance(within, int) and not isinstance(within, bool) else 1,
             overdue=_text(raw.get("overdue")), closed_by=_opt_text(raw.get("closed_by")),
             location=self.at(("rectification",)))
@@ -853,7 +854,7 @@ def build_scheme(doc: Document, file: str) -> tuple[Scheme | None, list[Diagnost
     total_raw = _mapping(data.get("total"))
     scale = _number(data.get("scale")) or Decimal(100)
     children = tuple(b.node(path, raw, "total") for path, raw in b.items("indicators"))
-    root = Node(id="total", label=_text(total_raw.get("label")) or "总分",
+    root = Node(id="total", label=_text(total_raw.get("label")) or _("Total"),
                 description=_text(total_raw.get("description")),
                 basis=_text(total_raw.get("basis")), tags=(), max=PerCategory({}, scale),
                 floor=Decimal(0), weight=Decimal(1), applies_to=None, applicable=None,

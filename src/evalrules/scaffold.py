@@ -307,12 +307,18 @@ def _comments(file: str) -> dict[str, str]:
     return out
 
 
-def scaffold(scheme_id: str = "new-scheme", title: str = "党支部考核评价方案",
+def default_title() -> str:
+    """The title of a scaffold when none is given, in the current language."""
+    return _("Party branch evaluation scheme")
+
+
+def scaffold(scheme_id: str = "new-scheme", title: str = "",
              year: int = 2025, file: str = "scheme.yaml") -> str:
     """The text of a new scheme; raise ValueError for an id the language does not accept."""
     if not SCHEME_ID.match(scheme_id):
         raise ValueError(_("`{id}` is not a scheme id: lower-case letters, digits, `_`, `.` "
                            "and `-`, starting with a letter or digit").format(id=scheme_id))
+    title = title or default_title()
     if not title.strip() or "\n" in title or len(title) > 200:
         raise ValueError(_("the title must be one line of at most 200 characters"))
     return _TEMPLATE.format(id=scheme_id, title=_quoted(title), heading=title, year=year,

@@ -348,7 +348,9 @@ _DESCRIPTIONS = (
        "lower level's conditions."),
     N_("discretionary: a bounded number that must come with a justification (酌情扣分)."),
     N_("online: 线上自动考核 (from the platform); offline: 线下质量验收 (by an assessor); "
-       "history: filled from the results store (overdue rectification items)."),
+       "history: filled from the results store (overdue rectification items); period: filled "
+       "from the evaluated period (month_of_year, month_of_quarter, quarter_of_year, "
+       "is_quarter_end, is_half_end, is_year_end)."),
     N_("weighted: one weight per part, in period order."),
     N_("整改回头看: deductions that open a rectification item, the periods allowed to rectify "
        "it, and the facts that carry overdue and rectified items."),

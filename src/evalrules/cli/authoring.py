@@ -177,22 +177,24 @@ def gaps(scheme: Path, facts: Path, unit_id: str, rating_id: str | None, budget:
     help=N_("Write a commented scaffold of a new scheme that passes check, test and lint."))
 @click.option("--id", "scheme_id", default="new-scheme", show_default=True,
               help=N_("The new scheme's id (lower case: letters, digits, _ . -)."))
-@click.option("--title", default="党支部考核评价方案", show_default=True,
-              help=N_("The new scheme's title."))
+@click.option("--title", default=None,
+              help=N_("The new scheme's title (default: “Party branch evaluation scheme”, in "
+                      "the chosen language)."))
 @click.option("--year", default=2025, show_default=True, type=click.IntRange(2000, 2100),
               help=N_("The year of its version and effective date."))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help=N_("Write the scheme to this file instead of standard output."))
 @click.option("--force", is_flag=True, help=N_("Replace the output file if it exists."))
 @handle_errors
-def init(scheme_id: str, title: str, year: int, output: Path | None, force: bool) -> None:
+def init(scheme_id: str, title: str | None, year: int, output: Path | None, force: bool) -> None:
     from ..scaffold import scaffold
 
     if output is not None and output.exists() and not force:
         raise UsageError(_("{file} exists; choose another name or add --force").format(
             file=output))
     try:
-        text = scaffold(scheme_id, title, year, output.name if output else "scheme.yaml")
+        text = scaffold(scheme_id, title or "", year,
+                        output.name if output else "scheme.yaml")
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     _emit(text, output)

@@ -177,7 +177,8 @@ def _detail_word(section: str, what: str) -> str:
 
 
 def _change_lines(change: Change) -> list[str]:
-    out = [f"  {_(KIND_MARKS[change.kind])}  {change.label} [{change.id}]"]
+    mark = _(KIND_MARKS[change.kind])
+    out = [f"  {mark}  {change.label} [{change.id}]"]
     for d in change.details:
         word = _detail_word(change.section, d.what)
         if change.kind == "added" and d.old == "—":

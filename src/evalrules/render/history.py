@@ -110,7 +110,7 @@ def format_history(scheme: Scheme, records: Sequence[UnitRecord]) -> str:
         movement = ""
         if tier is not None and before is not None and tier[0] == before[0]:
             movement = _("promoted ↑") if tier[1] < before[1] else (
-                _("demoted ↓") if tier[1] > before[1] else _("unchanged"))
+                _("demoted ↓") if tier[1] > before[1] else _("steady"))
         previous[kind] = tier
         rollup = scheme.rollup(kind)
         rows.append([record.period, rollup.label if rollup else _evaluated(scheme),

@@ -35,7 +35,7 @@ from ..workbook import Sheet, Validation, column_letter, sheet_title, write_work
 DEFAULT_ROWS = 1000
 # Shown with _() where they are written.
 TYPE_WORDS = {
-    "integer": N_("whole number"), "number": N_("number"), "boolean": N_("true/false"),
+    "integer": N_("whole number"), "number": N_("number"), "boolean": N_("true / false"),
     "enum": N_("choice"), "date": N_("date"), "text": N_("text"), "list": N_("list"),
     "discretionary": N_("discretionary points (a reason is required)"),
 }
