@@ -79,3 +79,23 @@ def test_explanation_matches_the_result() -> None:
             assert node.points == result.points[node.id]
             if node.applicable:
                 assert sum((ln.amount for ln in node.lines), Decimal(0)) == node.points
+
+
+def test_text_is_never_taken_for_a_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A service passing uploaded text says text=: even text that names a readable scheme
+    file is parsed as YAML, so no file on the server is read."""
+    monkeypatch.chdir(ROOT)
+    secret = "schemes/star-branch-5521.yaml"
+    compiled, problems = evalrules.check(text=secret)
+    assert compiled is None and [p.code for p in problems] == ["S103"]
+    assert all(p.location.file == "<text>" for p in problems)
+    # Without text=, the same one-line str is a path: the convenience the keyword turns off.
+    assert evalrules.check(secret)[0] is not None
+    assert evalrules.load_scheme(path=secret).model.id == "star-branch-5521"
+
+
+def test_the_scheme_is_given_exactly_once() -> None:
+    with pytest.raises(TypeError, match="exactly once"):
+        evalrules.check()
+    with pytest.raises(TypeError, match="exactly once"):
+        evalrules.load_scheme("a.yaml", text="evalrules: 1")

@@ -112,36 +112,46 @@ class CompiledScheme:
         return read_facts(self.model, path, limits)
 
 
-def _source(source: str | Path) -> tuple[str, str, bytes]:
-    """(text, file name, raw bytes) for a path or for scheme text given directly."""
-    if isinstance(source, Path) or ("\n" not in source and source.strip().endswith(
-            (".yaml", ".yml"))):
-        path = Path(source)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise SchemeError([dg.make("unreadable-file",
-                                       _("cannot read the scheme: {reason}").format(
-                                           reason=exc.strerror or exc), Location(str(path)),
-                                       _("check the path"))]) from None
-        try:
-            return data.decode("utf-8-sig"), str(path), data
-        except UnicodeDecodeError as exc:
-            raise SchemeError([dg.make("unreadable-file",
-                                       _("the scheme is not UTF-8 text (byte {byte})").format(
-                                           byte=exc.start), Location(str(path)),
-                                       _("save it as UTF-8"))]) from None
-    return source, "<text>", source.encode("utf-8")
+def _source(source: str | Path | None, text: str | None, path: str | Path | None
+            ) -> tuple[str, str, bytes]:
+    """(text, file name, raw bytes) of the scheme given as `source`, `text=` or `path=`."""
+    if sum(x is not None for x in (source, text, path)) != 1:
+        raise TypeError("give the scheme exactly once: as source, text= or path=")
+    if text is not None:
+        return text, "<text>", text.encode("utf-8")
+    # A one-line str ending in .yaml is taken for a path: convenient at a prompt, but a
+    # service handing on uploaded text must say text= so that it is never read as a path.
+    if isinstance(source, str) and ("\n" in source
+                                    or not source.strip().endswith((".yaml", ".yml"))):
+        return source, "<text>", source.encode("utf-8")
+    file = Path(path if path is not None else source)  # type: ignore[arg-type]
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise SchemeError([dg.make("unreadable-file",
+                                   _("cannot read the scheme: {reason}").format(
+                                       reason=exc.strerror or exc), Location(str(file)),
+                                   _("check the path"))]) from None
+    try:
+        return data.decode("utf-8-sig"), str(file), data
+    except UnicodeDecodeError as exc:
+        raise SchemeError([dg.make("unreadable-file",
+                                   _("the scheme is not UTF-8 text (byte {byte})").format(
+                                       byte=exc.start), Location(str(file)),
+                                   _("save it as UTF-8"))]) from None
 
 
-def check(source: str | Path, limits: Limits = DEFAULT_LIMITS
+def check(source: str | Path | None = None, limits: Limits = DEFAULT_LIMITS, *,
+          text: str | None = None, path: str | Path | None = None
           ) -> tuple[CompiledScheme | None, list[Diagnostic]]:
     """Every problem in a scheme, sorted by place, and the compiled scheme when there is none.
 
-    `source` is a path (a Path, or a str ending in .yaml/.yml) or the scheme's text.
+    Give the scheme once: `text=` (never read as a path: what a service passes on), `path=`
+    (always a file), or `source`, a Path, or a str taken for a path when it is one line
+    ending in .yaml/.yml and for the scheme's text otherwise.
     """
     try:
-        text, file, raw = _source(source)
+        text, file, raw = _source(source, text, path)
     except SchemeError as exc:
         return None, list(exc.diagnostics)
     return _check_text(text, file, "sha256:" + hashlib.sha256(raw).hexdigest(), limits)
@@ -195,9 +205,13 @@ def _test_problems(model: Scheme) -> list[Diagnostic]:
     return out
 
 
-def load_scheme(source: str | Path, limits: Limits = DEFAULT_LIMITS) -> CompiledScheme:
-    """Load, check and compile a scheme; raise SchemeError carrying every diagnostic."""
-    compiled, problems = check(source, limits)
+def load_scheme(source: str | Path | None = None, limits: Limits = DEFAULT_LIMITS, *,
+                text: str | None = None, path: str | Path | None = None) -> CompiledScheme:
+    """Load, check and compile a scheme; raise SchemeError carrying every diagnostic.
+
+    The scheme is given as in `check`: `text=`, `path=`, or `source`.
+    """
+    compiled, problems = check(source, limits, text=text, path=path)
     if compiled is None:
         raise SchemeError(problems)
     return compiled
