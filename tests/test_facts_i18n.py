@@ -160,10 +160,12 @@ def test_init_in_english_writes_english_guidance(tmp_path: Path,
     assert len(comments) > 30
     chinese = [c for c in comments if CJK.search(c)]
     assert not chinese, chinese
-    # The same scheme as in Chinese: only the comments differ.
+    # The same scheme as in Chinese: only the comments and the default title differ.
     with i18n.language("zh_CN"):
-        zh = scaffold("demo", file="demo.yaml")
-    assert yaml.safe_load(text) == yaml.safe_load(zh)
+        zh = yaml.safe_load(scaffold("demo", file="demo.yaml"))
+    en = yaml.safe_load(text)
+    assert (en.pop("title"), zh.pop("title")) == ("Party branch evaluation scheme", "党支部考核评价方案")
+    assert en == zh
     for command in ("check", "test", "lint"):
         done = runner.invoke(main, ["--lang", "en_US", command, "demo.yaml"])
         assert done.exit_code == 0, done.output

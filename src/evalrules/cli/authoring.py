@@ -178,8 +178,8 @@ def gaps(scheme: Path, facts: Path, unit_id: str, rating_id: str | None, budget:
 @click.option("--id", "scheme_id", default="new-scheme", show_default=True,
               help=N_("The new scheme's id (lower case: letters, digits, _ . -)."))
 @click.option("--title", default=None,
-              help=N_("The new scheme's title (default: “Party branch evaluation scheme”, in "
-                      "the chosen language)."))
+              help=N_("The new scheme's title (default: Party branch evaluation scheme, in the "
+                      "chosen language)."))
 @click.option("--year", default=2025, show_default=True, type=click.IntRange(2000, 2100),
               help=N_("The year of its version and effective date."))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
