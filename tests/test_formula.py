@@ -535,3 +535,23 @@ def test_compiled_path_equals_reference_evaluation(values: dict[str, Any]) -> No
         compiled = outcome(lambda f=formula: f.evaluate(COMPILED_ENV, values))
         reference = outcome(lambda t=text: reference_evaluate(t, values, POLICY))
         assert compiled == reference, text
+
+
+@pytest.mark.parametrize("edges", ["(0.8, 0.6, 0.9)", "(0.6, 0.6, 0.9)", "(0.9, 0.8, 1)"])
+def test_band_edges_written_out_of_order_are_refused(edges: str) -> None:
+    """band() gives the value of the highest edge reached only when the edges rise; a scheme
+    listing them in another order would get a different band than it reads."""
+    found = problems(f"band(rate, {edges}, (2, 4, 5))")
+    assert [p.kind for p in found] == ["bad-arguments"]
+    assert "rise strictly" in found[0].message
+
+
+def test_band_edges_computed_out_of_order_fail_when_evaluated() -> None:
+    with pytest.raises(FormulaRuntimeError, match="rise strictly"):
+        run("band(rate, (b, a), (4, 2))")
+    assert run("band(rate, (a - 1, a), (4, 2))") == Decimal(4)
+
+
+def test_negative_band_edges_are_compared_as_numbers() -> None:
+    assert [p.kind for p in problems("band(rate, (10, -5, 30), (1, 2, 6))")] == ["bad-arguments"]
+    assert run("band(rate, (-5, 0.5, 1), (1, 2, 6))") == Decimal(2)

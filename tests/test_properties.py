@@ -261,7 +261,7 @@ indicators:
     max: 40
     children:
       - {id: k1, label: 比例, max: 10, points: "ratio(b, t, cap=1) * full"}
-      - {id: k2, label: 分档, max: 5, points: "band(a, (10, -5, 30), (1, 2.555, 6), default=0.5)"}
+      - {id: k2, label: 分档, max: 5, points: "band(a, (-5, 10, 30), (2.555, 1, 6), default=0.5)"}
       - {id: k3, label: 可负, max: 5, floor: null, points: "min(full, m * 0.333)"}
       - {id: k4, label: 三者, max: 5, points: "max(d2, 1) - min(a, b, n)"}
       - {id: k5, label: 条件, max: 5, when: "flag and r > 0.5"}

@@ -425,6 +425,9 @@ class _Expressions:
             return None
         if not all(_simple(e) and type(self.value_of(e)) is Decimal for e in edges.elts):
             return None
+        bounds = [self.value_of(e) for e in edges.elts]
+        if any(b <= a for a, b in itertools.pairwise(bounds)):
+            return None  # the general band() refuses edges that do not rise
         default_arg = args[3] if len(args) == 4 else keywords.get("default")
         default = default_arg[0] if default_arg else _name(self.gen.src.const(ZERO))
         if not all(_simple(v) for v in (*values.elts, default)):

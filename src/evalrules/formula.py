@@ -72,6 +72,18 @@ _CMPOPS = (ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotI
 _UNARY = (ast.Not, ast.USub, ast.UAdd)
 
 
+def _literal_number(node: ast.expr) -> int | float | None:
+    """The number a literal (or a negated literal) writes, else None."""
+    sign = 1
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        sign = -1 if isinstance(node.op, ast.USub) else 1
+        node = node.operand
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) \
+            and not isinstance(node.value, bool):
+        return sign * node.value
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class FormulaProblem:
     """One problem in a formula; `column` is 1-based within the formula text."""
@@ -347,6 +359,8 @@ class _Checker(ast.NodeVisitor):
                 return
             self._check_aggregate(name, node)
             return
+        if name == "band" and len(node.args) > 1:
+            self._check_band_edges(node.args[1])
         if name == "date" and node.args and isinstance(node.args[0], ast.Constant):
             try:
                 parse_date(node.args[0].value)
@@ -357,6 +371,17 @@ class _Checker(ast.NodeVisitor):
             self.visit(arg)
         for kw in node.keywords:
             self.visit(kw.value)
+
+    def _check_band_edges(self, edges: ast.expr) -> None:
+        """band() picks the highest edge reached, which reads right only when the edges rise."""
+        if not isinstance(edges, (ast.Tuple, ast.List)):
+            return
+        literal = [value for value in map(_literal_number, edges.elts) if value is not None]
+        if len(literal) == len(edges.elts) and any(
+                b <= a for a, b in itertools.pairwise(literal)):
+            self.problem("bad-arguments", edges,
+                         _("the edges of band() must rise strictly from left to right"),
+                         _("list the edges from lowest to highest, each value under its edge"))
 
     def _check_aggregate(self, name: str, node: ast.Call) -> None:
         self.work += 1
@@ -720,9 +745,14 @@ def make_functions(policy: NumericPolicy, limits: Limits = DEFAULT_LIMITS) -> di
                 or len(edges) != len(values):
             raise FormulaRuntimeError(_("band() needs two lists of the same length"))
         x = _number(value, "band()")
-        chosen = default
+        chosen, previous = default, None
         for edge, result in zip(edges, values, strict=True):
-            if x >= _number(edge, N_("band() edge")):
+            bound = _number(edge, N_("band() edge"))
+            if previous is not None and bound <= previous:
+                raise FormulaRuntimeError(
+                    _("the edges of band() must rise strictly from left to right"))
+            previous = bound
+            if x >= bound:
                 chosen = result
         return chosen
 
