@@ -29,7 +29,7 @@ CODE_SPAN = re.compile(r"`[^`]*`")
 # Three or more English words in a row, as in a sentence (single letters are not words here; a
 # list of ids, `a, b, c`, is not a sentence).
 ENGLISH_RUN = re.compile(r"\b[A-Za-z][a-z]+(?: +[A-Za-z][a-z]+){2,}\b")
-# Chinese terms that English messages quote on purpose, as docs/diagnostics.md shows them.
+# Chinese terms that English messages quote on purpose, as the pages of docs/diagnostics/ show them.
 GLOSSES = ("上不封顶", "酌情扣分")
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import click
@@ -20,54 +20,104 @@ from .conftest import ROOT
 DOCS = ROOT / "docs"
 SCHEME = "schemes/star-branch-5521.yaml"
 FACTS = "examples/star-branch-5521/facts.yaml"
-CODE_HEADING = re.compile(r"^## ([A-Z]\d{3})\b(.*)$", re.M)
 CODES_BY_CODE = {c.code: c.name for c in CODES.values()}
+# A code's page: docs/lint/<CODE>.md for the L codes, docs/diagnostics/<CODE>.md for the rest.
+PAGE_NAME = re.compile(r"[A-Z]\d{3}")
+TITLE = re.compile(r"\A# ([A-Z]\d{3}) (\S+)\n")
+# The four parts: bold lead-ins on docs/diagnostics/ pages, headings on docs/lint/ pages.
+PARTS = ("What it finds", "Why it matters", "Example", "Fix")
 
 
 def _read(name: str) -> str:
     return (DOCS / name).read_text("utf-8")
 
 
+def _page(code: str) -> str:
+    return f"lint/{code}.md" if code.startswith("L") else f"diagnostics/{code}.md"
+
+
+def _code_pages() -> list[str]:
+    """Every page named like a code, under docs/diagnostics/ or docs/lint/."""
+    return sorted(str(p.relative_to(DOCS)) for folder in ("diagnostics", "lint")
+                  for p in (DOCS / folder).glob("*.md") if PAGE_NAME.fullmatch(p.stem))
+
+
 # ----------------------------------------------------------------------------------------------
-# docs/diagnostics.md
+# docs/diagnostics.md (the overview) and one page per code
 
 
-@pytest.mark.lang("en_US")  # docs/diagnostics.md quotes English output
-def test_every_code_has_exactly_one_section_in_code_order() -> None:
+def test_every_registered_code_has_exactly_one_page_and_every_page_is_a_registered_code() -> None:
+    pages = _code_pages()
+    codes = [Path(page).stem for page in pages]
+    unknown = sorted(set(codes) - set(CODES_BY_CODE))
+    assert not unknown, f"pages for codes evalrules does not define: {unknown}"
+    for code in CODES_BY_CODE:
+        assert codes.count(code) == 1, f"{code} has {codes.count(code)} pages"
+        assert _page(code) in pages, f"{code}'s page must be docs/{_page(code)}"
+    assert not [p for p in (DOCS / "diagnostics").glob("*.md") if not PAGE_NAME.fullmatch(p.stem)]
+
+
+@pytest.mark.lang("en_US")  # the pages quote English output
+def test_each_page_is_titled_with_its_code_and_name() -> None:
+    for code, name in CODES_BY_CODE.items():
+        text = _read(_page(code))
+        title = TITLE.match(text)
+        assert title, f"{_page(code)} must start with `# {code} {name}`"
+        assert title.groups() == (code, name), f"title must be exactly `# {code} {name}`"
+        assert not re.search(r"^#{1,2} [A-Z]\d{3}\b", text[title.end():], re.M), \
+            f"{_page(code)} holds a second code heading"
+
+
+@pytest.mark.lang("en_US")  # docs/diagnostics.md quotes English summaries
+def test_overview_lists_every_code_once_in_code_order_with_a_link_to_its_page() -> None:
+    """diagnostics.md has one table row per code, in the order of CODES, and no code section:
+    each code is described on its page only."""
     text = _read("diagnostics.md")
-    headings = CODE_HEADING.findall(text)
-    codes = [code for code, _ in headings]
-    known = {c.code: c.name for c in CODES.values()}
-    unknown = sorted(set(codes) - set(known))
-    assert not unknown, f"sections for codes evalrules does not define: {unknown}"
-    for code, name in known.items():
-        assert codes.count(code) == 1, f"{code} has {codes.count(code)} sections"
-        assert f"\n## {code} {name}\n" in text, f"heading must be exactly `## {code} {name}`"
-    assert codes == [c.code for c in CODES.values()], "sections must follow the order of CODES"
+    assert not re.search(r"^## [A-Z]\d{3}\b", text, re.M), "code sections belong on the pages"
+    rows = re.findall(r"^\| \[([A-Z]\d{3})\]\(([^)]+)\) \| `([^`]+)` \| (\w+) \| (.+) \|$",
+                      text, re.M)
+    assert [code for code, *_ in rows] == list(CODES_BY_CODE), \
+        "the table must list every code once, in the order of CODES"
+    for (code, link, name, severity, summary), c in zip(rows, CODES.values(), strict=True):
+        assert (link, name, severity, summary) == (_page(code), c.name, c.severity.value,
+                                                   c.summary), f"row of {code}"
 
 
-@pytest.mark.lang("en_US")  # docs/diagnostics.md quotes English output
-def test_each_section_has_its_four_parts() -> None:
-    text = _read("diagnostics.md")
-    starts = [m.start() for m in CODE_HEADING.finditer(text)] + [len(text)]
-    for start, end in itertools.pairwise(starts):
-        section = text[start:end]
-        code = section.split()[1]
-        if "Reserved; not raised by this release" in section:
+def test_nav_lists_the_code_pages_in_code_order() -> None:
+    nav = (ROOT / "mkdocs.yml").read_text("utf-8").split("\nnav:\n", 1)[1]
+    listed = re.findall(r"^ +- ([A-Z]\d{3}): (\S+)$", nav, re.M)
+    assert listed == [(code, _page(code)) for code in CODES_BY_CODE]
+
+
+@pytest.mark.lang("en_US")  # the pages quote English output
+def test_each_page_has_its_four_parts() -> None:
+    for code, name in CODES_BY_CODE.items():
+        text = _read(_page(code))
+        if "Reserved; not raised by this release" in text:
             continue
-        for part in ("**What it finds.**", "**Why it matters.**", "**Example.**", "**Fix.**"):
-            assert part in section, f"{code} lacks {part}"
-        assert f": {code} {CODES_BY_CODE[code]}: " in section, f"{code} shows no real output"
+        for part in PARTS:
+            marker = f"\n## {part}\n" if code.startswith("L") else f"**{part}.**"
+            assert marker in text, f"{_page(code)} lacks {marker.strip()}"
+        assert f": {code} {name}: " in text, f"{code} shows no real output"
 
 
-@pytest.mark.lang("en_US")  # docs/diagnostics.md quotes English output
+@pytest.mark.lang("en_US")  # the pages quote English output
 def test_quoted_diagnostics_pair_each_code_with_its_name() -> None:
     """Every `CODE name:` printed in an example uses the code's registered name."""
-    text = _read("diagnostics.md")
-    quoted = re.findall(r"\b([YSMWFGD]\d{3}) ([a-z][a-z-]+):", text)
-    assert quoted
-    for code, name in quoted:
-        assert CODES_BY_CODE.get(code) == name, f"{code} {name} is not a registered pair"
+    for page in ["diagnostics.md", *_code_pages()]:
+        quoted = re.findall(r"\b([YSMWFGDL]\d{3}) ([a-z][a-z-]+):", _read(page))
+        assert quoted or page == "diagnostics.md", f"{page} quotes no diagnostic"
+        for code, name in quoted:
+            assert CODES_BY_CODE.get(code) == name, f"{page}: {code} {name} is not registered"
+
+
+def test_links_to_a_code_go_to_its_page() -> None:
+    """No page links to a code's section of diagnostics.md: codes have pages of their own."""
+    pages = [*DOCS.rglob("*.md"), ROOT / "README.md"]
+    for path in pages:
+        text = path.read_text("utf-8")
+        stale = re.findall(r"diagnostics\.md#([a-z]\d{3}-[a-z-]+)", text)
+        assert not stale, f"{path.relative_to(ROOT)} links to sections that moved: {stale}"
 
 
 # ----------------------------------------------------------------------------------------------
