@@ -60,7 +60,8 @@ def _codes(*entries: tuple[str, str, Severity, str]) -> dict[str, Code]:
 
 E, W = Severity.ERROR, Severity.WARNING
 
-# Codes are stable: never renumber, only add. docs/diagnostics/<CODE>.md (lint codes: docs/lint/<CODE>.md) describes each.
+# Codes are stable: never renumber, only add. Each has its page: docs/diagnostics/<CODE>.md,
+# lint codes docs/lint/<CODE>.md.
 CODES: Final[dict[str, Code]] = _codes(
     # Y: reading YAML
     ("Y001", "yaml-syntax", E, N_("the file is not well-formed YAML")),
