@@ -242,3 +242,23 @@ def test_exit_codes_table_matches_the_cli_module() -> None:
     table = _read("cli.md").split("## Exit codes", 1)[1]
     rows = {int(m) for m in re.findall(r"^\| (\d+) \|", table, re.M)}
     assert rows == codes
+
+
+def test_the_scheme_counts_in_schemes_md_are_current(monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """docs/schemes.md prints each shipped scheme's counts with a snippet: run it and compare,
+    so the table cannot drift from the schemes."""
+    monkeypatch.chdir(ROOT)
+    text = _read("schemes.md")
+    code = re.search(r"```python\n(import evalrules\n.*?)```", text, re.S)
+    shown = re.search(r"```python\nimport evalrules\n.*?```\n\n?```(?:text)?\n(.*?)```", text,
+                      re.S)
+    assert code and shown
+    exec(compile(code.group(1), "docs/schemes.md", "exec"), {})
+    assert capsys.readouterr().out == shown.group(1)
+    for line in shown.group(1).splitlines():
+        name, _, rest = line.partition(": ")
+        facts = re.match(r"facts (\d+) \(required (\d+)\)", rest)
+        assert facts, line
+        row = re.search(rf"\| \[`{re.escape(name)}`\].*?\| {facts[1]} \({facts[2]}\) \|", text)
+        assert row, f"the table row of {name} disagrees with the snippet's output"
