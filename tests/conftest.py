@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 import textwrap
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -50,6 +53,16 @@ categories:
   - {id: production, label: 生产类}
   - {id: office, label: 机关类}
 """
+
+
+def catalog_tools() -> ModuleType:
+    """tools/catalogs.py, which extracts, checks and compiles the message catalogs."""
+    spec = importlib.util.spec_from_file_location("catalogs", ROOT / "tools" / "catalogs.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["catalogs"] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def scheme_text(body: str) -> str:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import threading
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from click.testing import CliRunner
@@ -14,23 +11,16 @@ from click.testing import CliRunner
 from evalrules import i18n
 from evalrules.cli import main
 
+from .conftest import catalog_tools
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _catalog_tools() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("catalogs", ROOT / "tools" / "catalogs.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["catalogs"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.mark.parametrize("domain", ["evalrules", "click"])
 def test_every_message_has_a_current_chinese_translation(domain: str) -> None:
     """Fails when a marked message has no translation, a translation is stale or misses a
     placeholder, or the compiled .mo lags behind the PO files."""
-    problems = _catalog_tools().problems(domain)
+    problems = catalog_tools().problems(domain)
     assert not problems, "\n".join(problems)
 
 

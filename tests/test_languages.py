@@ -8,19 +8,19 @@ output is a message that missed its translation.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from click.testing import CliRunner
 
 from evalrules.cli import main
+
+from .conftest import catalog_tools
 
 ROOT = Path(__file__).resolve().parent.parent
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
@@ -127,19 +127,10 @@ BROKEN = SCHEME.replace("points: full - 20 * max(0, 3 - meetings)",
                         "min: 0, unit: times}", "min: 5, max: 1, unit: times}")
 
 
-def _catalog_tools() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("catalogs", ROOT / "tools" / "catalogs.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["catalogs"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def _english_fragments() -> list[str]:
     """Literal runs of the catalogs' English messages that read as English words: three or
     more words in a row, outside placeholders and code spans."""
-    tools = _catalog_tools()
+    tools = catalog_tools()
     messages: set[str] = set()
     for domain in ("evalrules", "click"):
         entries, _conflicts = tools.read_parts(domain)

@@ -21,7 +21,7 @@ from decimal import Decimal
 from types import CodeType, MappingProxyType
 from typing import Any
 
-from .i18n import N_, _
+from .i18n import N_, _, translate_known
 from .limits import DEFAULT_LIMITS, Limits, effective, result_problem
 from .numeric import CONTEXT, ZERO, NumericPolicy, to_decimal
 
@@ -201,12 +201,7 @@ _PARSER_WORDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 
 def _parser_words(text: str) -> str:
     """Python's description of a syntax error in a formula, in the current language."""
-    for pattern, message in _PARSER_WORDS:
-        match = pattern.fullmatch(text)
-        if match is not None:
-            groups = match.groupdict()
-            return _(message).format(**groups) if groups else _(message)
-    return text
+    return translate_known(text, _PARSER_WORDS)
 
 
 class _Checker(ast.NodeVisitor):

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import gettext as _gettext
 import os
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
@@ -120,6 +121,21 @@ def click_gettext(message: str) -> str:
 
 def click_ngettext(singular: str, plural: str, count: int) -> str:
     return translations(current_language(), CLICK_DOMAIN).ngettext(singular, plural, count)
+
+
+def translate_known(text: str,
+                    table: Iterable[tuple[re.Pattern[str], str]]) -> str:
+    """Another library's message in the current language, when `table` knows it.
+
+    `table` pairs a pattern of the library's English text with the msgid to show; named
+    groups fill the msgid's placeholders. A message the table does not know is kept as is.
+    """
+    for pattern, message in table:
+        match = pattern.fullmatch(text.strip())
+        if match is not None:
+            groups = match.groupdict()
+            return gettext(message).format(**groups) if groups else gettext(message)
+    return text
 
 
 def N_(message: str) -> str:

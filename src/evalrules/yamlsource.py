@@ -24,7 +24,7 @@ import yaml
 
 from . import diagnostics as dg
 from .diagnostics import Diagnostic, Location, Path
-from .i18n import N_, _
+from .i18n import N_, _, translate_known
 from .limits import DEFAULT_LIMITS, Limits, effective, number_problem
 
 _INT = re.compile(r"[-+]?(0|[1-9][0-9]*)")
@@ -227,12 +227,7 @@ _PARSER_WORDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 
 def _parser_words(text: str) -> str:
     """A YAML parser's message in the current language, when it is one evalrules knows."""
-    for pattern, message in _PARSER_WORDS:
-        match = pattern.fullmatch(text.strip())
-        if match is not None:
-            groups = match.groupdict()
-            return _(message).format(**groups) if groups else _(message)
-    return text
+    return translate_known(text, _PARSER_WORDS)
 
 
 def _pure_syntax_problem(text: str, file: str) -> Diagnostic | None:
