@@ -92,27 +92,18 @@ def fill(text: str, limit: int, initial_indent: str = "", subsequent_indent: str
         if token == " ":
             space = not empty
             continue
-        need = width(token) + (1 if space else 0)
-        if empty or width(line) + need <= limit:
-            if space:
-                line += " "
-            if empty and width(line) + width(token) > limit:
-                pieces = list(_split_long(token, max(limit - width(line), 1)))
-                for piece in pieces[:-1]:
-                    lines.append(line + piece)
-                    line = subsequent_indent
-                token = pieces[-1]
-            line += token
-        else:
+        if not empty and width(line) + width(token) + (1 if space else 0) > limit:
             lines.append(line.rstrip())
             line = subsequent_indent
-            if width(line) + width(token) > limit:
-                pieces = list(_split_long(token, max(limit - width(line), 1)))
-                for piece in pieces[:-1]:
-                    lines.append(line + piece)
-                    line = subsequent_indent
-                token = pieces[-1]
-            line += token
+        elif space:
+            line += " "
+        if width(line) + width(token) > limit:  # longer than a whole line: break inside it
+            pieces = list(_split_long(token, max(limit - width(line), 1)))
+            for piece in pieces[:-1]:
+                lines.append(line + piece)
+                line = subsequent_indent
+            token = pieces[-1]
+        line += token
         empty = False
         space = False
     if not empty:
