@@ -10,8 +10,9 @@ input order, written atomically (a temporary file beside the target, renamed at 
 Work is cut into chunks of lines; with `jobs > 1` a pool of processes checks and scores the
 chunks (each worker gets the scheme — pickled where processes are spawned — and compiles its
 scorers once) while this process reads ahead a bounded number of chunks and writes results in
-order. The input never accumulates in memory; the set of unit ids seen, kept to refuse
-duplicates, grows by about 90 bytes a unit.
+order. The input never accumulates in memory; the unit ids seen, kept to refuse duplicates,
+are held in memory up to 100,000 and in a temporary SQLite database beyond (`SeenIds`), so
+that memory stays bounded however many units a file holds.
 """
 
 from __future__ import annotations
@@ -304,6 +305,63 @@ def atomic_text(path: Path, encoding: str = "utf-8") -> Iterator[IO[str]]:
 
 
 # ----------------------------------------------------------------------------------------------
+# Duplicate ids
+
+
+class SeenIds:
+    """The unit ids of a run so far, to refuse a duplicate, in bounded memory.
+
+    Up to `in_memory` ids are kept in a set; past that they move to a private temporary SQLite
+    database (`sqlite3.connect("")`: deleted when closed, its pages in a cache of `cache_kib`
+    KiB and the rest in a temporary file that SQLite removes), and every later id is looked
+    up and added there. The answer is exact either way: a duplicate is refused where it is
+    read, with the same problem as before, however many units the input holds.
+    """
+
+    def __init__(self, in_memory: int = 100_000, cache_kib: int = 8192) -> None:
+        self.in_memory = in_memory
+        self.cache_kib = cache_kib
+        self.ids: set[str] | None = set()
+        self.db: Any = None
+
+    def add(self, unit_id: str) -> bool:
+        """Record `unit_id`; False when it was recorded before."""
+        if self.ids is not None:
+            if unit_id in self.ids:
+                return False
+            self.ids.add(unit_id)
+            if len(self.ids) > self.in_memory:
+                self._spill()
+            return True
+        cursor = self.db.execute("INSERT OR IGNORE INTO seen (id) VALUES (?)", (unit_id,))
+        return bool(cursor.rowcount == 1)
+
+    def commit(self) -> None:
+        """End the current transaction (called once a chunk: one transaction per chunk)."""
+        if self.db is not None:
+            self.db.commit()
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+        self.ids = set()
+
+    def _spill(self) -> None:
+        import sqlite3
+
+        db = sqlite3.connect("")
+        db.execute(f"PRAGMA cache_size = -{int(self.cache_kib)}")
+        db.execute("PRAGMA journal_mode = OFF")
+        db.execute("PRAGMA synchronous = OFF")
+        db.execute("CREATE TABLE seen (id TEXT PRIMARY KEY) WITHOUT ROWID")
+        assert self.ids is not None
+        db.executemany("INSERT INTO seen (id) VALUES (?)", ((i,) for i in self.ids))
+        db.commit()
+        self.db, self.ids = db, None
+
+
+# ----------------------------------------------------------------------------------------------
 # The run
 
 
@@ -393,7 +451,7 @@ def _run(scheme: CompiledScheme, chunks: Iterator[tuple[int, list[Any], int]],
     import sys
 
     out = handle if handle is not None else sys.stdout
-    seen: set[str] = set()
+    seen = SeenIds()
     problems: list[Diagnostic] = []
     count = skipped = written = 0
     header_done = False
@@ -407,7 +465,7 @@ def _run(scheme: CompiledScheme, chunks: Iterator[tuple[int, list[Any], int]],
         problems.extend(done.problems[: max(0, MAX_PROBLEMS - len(problems))])
         skipped += done.skipped
         for unit_id, row in done.rows:
-            if unit_id in seen:  # within a chunk the checker finds it; across chunks, here
+            if not seen.add(unit_id):  # within a chunk the checker finds it; across, here
                 count += 1
                 skipped += 1
                 if len(problems) < MAX_PROBLEMS:
@@ -416,20 +474,23 @@ def _run(scheme: CompiledScheme, chunks: Iterator[tuple[int, list[Any], int]],
                                             Location(layouts[0].file),
                                             _("give each unit its own id")))
                 continue
-            seen.add(unit_id)
             if not count or skip_invalid:
                 out.write(row)
                 written += 1
+        seen.commit()
         if progress is not None:
             progress(done.size)
 
     first = next(chunks, None)  # reads the CSV header: the layout is known from here on
     if first is not None:
-        if jobs <= 1:
-            for item in _prepend(first, chunks):
-                take(_process(scheme, layouts[0], fmt, points, item))
-        else:
-            _parallel(scheme, layouts[0], fmt, points, jobs, _prepend(first, chunks), take)
+        try:
+            if jobs <= 1:
+                for item in _prepend(first, chunks):
+                    take(_process(scheme, layouts[0], fmt, points, item))
+            else:
+                _parallel(scheme, layouts[0], fmt, points, jobs, _prepend(first, chunks), take)
+        finally:
+            seen.close()
     elif not header_done:
         out.write(_Writer(scheme, fmt, points).header())
     if count and not skip_invalid:
