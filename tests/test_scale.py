@@ -117,6 +117,29 @@ def test_streaming_refuses_bad_facts_and_leaves_the_old_output(small: Any, tmp_p
         assert (summary.skipped, summary.units, summary.problem_count) == (2, 128, 2)
 
 
+def test_streamed_output_has_the_permissions_of_every_other_output(small: Any,
+                                                                    tmp_path: Path) -> None:
+    """`score -o` writes through evalrules.atomic: a new file gets 0666 less the umask (not the
+    temporary file's 0600), a replaced one keeps its permissions, and no temporary file is
+    left registered or on disk."""
+    import os
+    import stat
+
+    from evalrules import atomic
+
+    scheme, _, facts = small
+    out = tmp_path / "results.csv"
+    score_file(scheme, facts, out)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~mask
+    out.chmod(0o640)
+    score_file(scheme, facts, out, fmt="csv")
+    assert stat.S_IMODE(out.stat().st_mode) == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["results.csv"]
+    assert not atomic._PENDING
+
+
 def test_seen_ids_refuse_a_duplicate_before_and_after_moving_to_disk() -> None:
     """The duplicate check is exact in memory and in its temporary SQLite database."""
     from evalrules.stream import SeenIds

@@ -20,11 +20,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -279,29 +277,14 @@ class _Writer:
         return out
 
 
-@contextmanager
-def atomic_text(path: Path, encoding: str = "utf-8") -> Iterator[IO[str]]:
-    """A text file written to a temporary file beside `path` and renamed over it at the end;
-    on any error the temporary file is removed and `path` is left as it was."""
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise OutputError(_("cannot write {file}: {reason}").format(
-            file=path, reason=exc.strerror or exc)) from None
-    try:
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except OSError as exc:
-        Path(temp).unlink(missing_ok=True)
-        raise OutputError(_("cannot write {file}: {reason}").format(
-            file=path, reason=exc.strerror or exc)) from None
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+def atomic_text(path: Path, encoding: str = "utf-8") -> AbstractContextManager[IO[str]]:
+    """A text file written to a temporary file beside `path` and renamed over it at the end
+    (evalrules.atomic: the permissions of the file it replaces, or 0666 less the umask for a
+    new one; removed by a run stopped at its limits); on any error the temporary file is
+    removed and `path` is left as it was."""
+    from .atomic import open_atomic
+
+    return open_atomic(path, "w", encoding=encoding, newline="")
 
 
 # ----------------------------------------------------------------------------------------------
