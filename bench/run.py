@@ -91,9 +91,18 @@ def _time(engine: Engine, keep: bool) -> float:
     return elapsed
 
 
-def cold_start(scheme: Path, runs: int = 5) -> dict[str, float]:
-    """Median wall time in ms of `evalrules --help` and `evalrules check` in fresh processes."""
-    exe = [sys.executable, "-m", "evalrules.cli"]
+def _command() -> list[str]:
+    """The real `evalrules` command (the console script installed beside this interpreter),
+    else `python -m evalrules.cli`."""
+    script = Path(sys.executable).with_name("evalrules")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "evalrules.cli"]
+
+
+def cold_start(scheme: Path, runs: int = 5) -> dict[str, dict[str, float]]:
+    """Median wall and CPU time in ms of `evalrules --help` and `evalrules check` in fresh
+    processes, the runs of the commands interleaved (CPU time is user + system of the child:
+    less sensitive than wall time to other jobs on the machine)."""
+    exe = _command()
     commands = {
         "evalrules --help": [*exe, "--help"],
         f"evalrules check {scheme.name}": [*exe, "check", str(scheme)],
@@ -101,15 +110,18 @@ def cold_start(scheme: Path, runs: int = 5) -> dict[str, float]:
             [*exe, "check", str(ROOT / "schemes" / "pdca-post-evaluation.yaml")],
         "python -c pass (the interpreter alone)": [sys.executable, "-c", "pass"],
     }
-    out = {}
-    for label, command in commands.items():
-        times = []
-        for _ in range(runs):
+    times: dict[str, list[tuple[float, float]]] = {label: [] for label in commands}
+    for _ in range(runs):
+        for label, command in commands.items():
             start = time.perf_counter()
-            subprocess.run(command, check=False, capture_output=True)
-            times.append((time.perf_counter() - start) * 1000)
-        out[label] = statistics.median(times)
-    return out
+            child = subprocess.Popen(command, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+            _pid, _status, usage = os.wait4(child.pid, 0)
+            times[label].append(((time.perf_counter() - start) * 1000,
+                                 (usage.ru_utime + usage.ru_stime) * 1000))
+    return {label: {"wall": statistics.median(w for w, _c in samples),
+                    "cpu": statistics.median(c for _w, c in samples)}
+            for label, samples in times.items()}
 
 
 def build_engines(args: argparse.Namespace, workdir: Path) -> tuple[list[Engine], dict[str, Any]]:
@@ -216,6 +228,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             e.outcomes for e in all_engines if e.name.startswith("evalrules score (")
         )[len(subjects) // 2][0]
         info["cold_start_ms"] = {} if args.no_cold_start else cold_start(info["scheme"])
+        info["load_average"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     return {"engines": all_engines, "info": info}
 
 
@@ -265,10 +278,16 @@ def report(result: dict[str, Any], args: argparse.Namespace) -> str:
                  f"{info['explain_one_ms']:.1f} ms (one traced evaluation, no re-run)")
     if info["cold_start_ms"]:
         lines.append("")
-        lines.append("cold start (median of 5 fresh processes):")
-        for label, ms in info["cold_start_ms"].items():
-            lines.append(f"  {label:45} {ms:7.0f} ms")
+        lines += _cold_lines(info)
     return "\n".join(lines)
+
+
+def _cold_lines(info: dict[str, Any]) -> list[str]:
+    lines = [f"cold start (median of 5 fresh processes, interleaved; load average "
+             f"{info['load_average']}):"]
+    for label, ms in info["cold_start_ms"].items():
+        lines.append(f"  {label:45} {ms['wall']:7.0f} ms wall {ms['cpu']:7.0f} ms CPU")
+    return lines
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -285,7 +304,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-zen", action="store_true")
     parser.add_argument("--no-cold-start", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
+    parser.add_argument("--cold-start-only", action="store_true",
+                        help="only time `evalrules --help` and `evalrules check` (the scheme "
+                             "of --criteria) in fresh processes")
     args = parser.parse_args(argv)
+    if args.cold_start_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            scheme = Path(tmp) / f"bench-{args.criteria}.yaml"
+            scheme.write_text(scheme_yaml(make_workload(args.criteria, args.seed)),
+                              encoding="utf-8")
+            info = {"cold_start_ms": cold_start(scheme),
+                    "load_average": " ".join(f"{x:.2f}" for x in os.getloadavg())}
+        print("\n".join(_cold_lines(info)))
+        return 0
     result = run(args)
     print(report(result, args))
     if args.json:

@@ -117,6 +117,76 @@ def test_streaming_refuses_bad_facts_and_leaves_the_old_output(small: Any, tmp_p
         assert (summary.skipped, summary.units, summary.problem_count) == (2, 128, 2)
 
 
+def test_streamed_output_has_the_permissions_of_every_other_output(small: Any,
+                                                                    tmp_path: Path) -> None:
+    """`score -o` writes through evalrules.atomic: a new file gets 0666 less the umask (not the
+    temporary file's 0600), a replaced one keeps its permissions, and no temporary file is
+    left registered or on disk."""
+    import os
+    import stat
+
+    from evalrules import atomic
+
+    scheme, _, facts = small
+    out = tmp_path / "results.csv"
+    score_file(scheme, facts, out)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~mask
+    out.chmod(0o640)
+    score_file(scheme, facts, out, fmt="csv")
+    assert stat.S_IMODE(out.stat().st_mode) == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["results.csv"]
+    assert not atomic._PENDING
+
+
+def test_seen_ids_refuse_a_duplicate_before_and_after_moving_to_disk() -> None:
+    """The duplicate check is exact in memory and in its temporary SQLite database."""
+    from evalrules.stream import SeenIds
+
+    seen = SeenIds(in_memory=3)
+    assert [seen.add(i) for i in ["a", "b", "a", "c"]] == [True, True, False, True]
+    assert seen.db is None
+    assert seen.add("d") and seen.db is not None  # the fourth id moves them all to SQLite
+    seen.commit()
+    assert [seen.add(i) for i in ["a", "d", "e", "e", "单位1", "单位1"]] == [
+        False, False, True, False, True, False]
+    seen.close()
+    assert seen.db is None
+
+
+@pytest.mark.lang("en_US")
+def test_streaming_refuses_a_duplicate_found_on_disk_the_same_way(
+        small: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the ids past the in-memory limit (here 10), a duplicate is refused with the same
+    problem, and with skip_invalid the first occurrence is written."""
+    from evalrules import stream
+
+    scheme, _, facts = small
+    lines = facts.read_text(encoding="utf-8").splitlines()
+    lines[120] = lines[3]  # the 121st unit repeats the 4th
+    source = tmp_path / "units.jsonl"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(FactsError) as expected:
+        score_file(scheme, source, tmp_path / "a.jsonl", chunk=7)
+    class Small(stream.SeenIds):
+        def __init__(self) -> None:
+            super().__init__(in_memory=10)
+
+    monkeypatch.setattr(stream, "SeenIds", Small)
+    for jobs in (1, 2):
+        with pytest.raises(FactsError) as info:
+            score_file(scheme, source, tmp_path / "b.jsonl", chunk=7, jobs=jobs)
+        assert info.value.diagnostics == expected.value.diagnostics
+        assert [d.message for d in info.value.diagnostics] == [
+            f"unit `{json.loads(lines[3])['id']}` appears twice"]
+        out = tmp_path / "c.jsonl"
+        summary = score_file(scheme, source, out, chunk=7, jobs=jobs, skip_invalid=True)
+        assert (summary.units, summary.skipped) == (129, 1)
+        assert [r[0] for r in _rows(out)] == [json.loads(line)["id"] for line in lines[:120]
+                                              + lines[121:]]
+
+
 @pytest.mark.lang("en_US")
 def test_score_command_writes_csv_atomically(small: Any, tmp_path: Path) -> None:
     """`evalrules score` streams a file to CSV and says how many units it scored."""

@@ -16,7 +16,7 @@ from jsonschema.validators import validator_for
 from referencing.exceptions import Unresolvable
 
 from evalrules.diagnostics import Diagnostic
-from evalrules.validate import _validator, scheme_json_schema, validate_document
+from evalrules.validate import _validator, fast_accepts, scheme_json_schema, validate_document
 from evalrules.yamlsource import load_yaml
 
 # These tests quote the English messages; tests/test_diagnostics_i18n.py shows both languages.
@@ -46,6 +46,9 @@ def check(text: str) -> list[Diagnostic]:
     doc, problems = load_yaml(text, "s.yaml")
     assert problems == [], problems
     assert doc is not None
+    # The fast check (which spares importing jsonschema) agrees with jsonschema on every
+    # document of this module.
+    assert fast_accepts(doc.data) == _validator().is_valid(doc.data)
     return validate_document(doc)
 
 

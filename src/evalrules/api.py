@@ -8,13 +8,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import diagnostics as dg
 from .compiler import Plan, compile_scheme
 from .diagnostics import Diagnostic, Location
 from .errors import SchemeError
-from .evaluate import Evaluator, Result, Scores
 from .facts import FactsFile, Subject, read_facts, subject_from_mapping
 from .i18n import _
 from .limits import DEFAULT_LIMITS, Limits
@@ -22,6 +21,10 @@ from .model import Scheme, build_scheme
 from .numeric import CONTEXT, ZERO
 from .validate import validate_document
 from .yamlsource import load_yaml
+
+if TYPE_CHECKING:
+    # Imported when a scheme is compiled for evaluation, not by `evalrules check`.
+    from .evaluate import Evaluator, Result, Scores
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +106,8 @@ class CompiledScheme:
             points, ratings = dict(result.points), dict(result.ratings)
             fired, award = list(result.fired), result.award_eligible
         total = points.get("total")
+        from .evaluate import Scores
+
         return Scores(subject.id, subject.name, subject.category,
                       total if total is not None else ZERO, MappingProxyType(points),
                       MappingProxyType(ratings), tuple(fired), award, subject)
@@ -157,26 +162,47 @@ def check(source: str | Path | None = None, limits: Limits = DEFAULT_LIMITS, *,
     return _check_text(text, file, "sha256:" + hashlib.sha256(raw).hexdigest(), limits)
 
 
-def _check_text(text: str, file: str, digest: str, limits: Limits
-                ) -> tuple[CompiledScheme | None, list[Diagnostic]]:
-    """`check` of text read already; `digest` is the hash of the file's bytes."""
+def diagnose(source: str | Path, limits: Limits = DEFAULT_LIMITS) -> list[Diagnostic]:
+    """Every problem in a scheme, sorted by place: `check` without building what evaluation
+    needs (the evaluator is not even imported), for `evalrules check`."""
+    try:
+        text, file, _raw = _source(source)
+    except SchemeError as exc:
+        return list(exc.diagnostics)
+    return _checked(text, file, limits)[2]
+
+
+def _checked(text: str, file: str, limits: Limits
+             ) -> tuple[Scheme | None, Plan | None, list[Diagnostic]]:
+    """The model and plan of a scheme with no error, and every problem, sorted by place."""
     doc, problems = load_yaml(text, file, limits)
     if doc is None:
-        return None, dg.sorted_diagnostics(problems)
+        return None, None, dg.sorted_diagnostics(problems)
     schema_problems = validate_document(doc)
     problems += schema_problems
     if any(p.code == "S105" for p in schema_problems):
-        return None, dg.sorted_diagnostics(problems)
+        return None, None, dg.sorted_diagnostics(problems)
     model, model_problems = build_scheme(doc, file)
     problems += model_problems
     if model is None:
-        return None, dg.sorted_diagnostics(problems)
+        return None, None, dg.sorted_diagnostics(problems)
     plan, compile_problems = compile_scheme(model, limits)
     problems += compile_problems
     problems += _test_problems(model)
     problems = dg.sorted_diagnostics(problems)
     if plan is None or any(p.is_error for p in problems):
+        return None, None, problems
+    return model, plan, problems
+
+
+def _check_text(text: str, file: str, digest: str, limits: Limits
+                ) -> tuple[CompiledScheme | None, list[Diagnostic]]:
+    """`check` of text read already; `digest` is the hash of the file's bytes."""
+    model, plan, problems = _checked(text, file, limits)
+    if model is None or plan is None:
         return None, problems
+    from .evaluate import Evaluator
+
     warnings = tuple(p for p in problems if not p.is_error)
     # `digest` is of the bytes, as sha256sum shows.
     return CompiledScheme(model, plan, warnings, Evaluator(plan, digest), _limits=limits), problems

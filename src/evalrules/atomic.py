@@ -16,7 +16,10 @@ import os
 import stat
 import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO, Any
 
 from .errors import OutputError
 from .i18n import _
@@ -27,6 +30,17 @@ _LOCK = threading.Lock()
 
 def write_atomic(path: str | Path, data: bytes) -> None:
     """Write `data` to `path` via a temporary file in the same folder and a rename."""
+    with open_atomic(path) as handle:
+        handle.write(data)
+
+
+@contextmanager
+def open_atomic(path: str | Path, mode: str = "wb", *, encoding: str | None = None,
+                newline: str | None = None) -> Iterator[IO[Any]]:
+    """A file to write `path` through, in pieces (a stream of results): a temporary file in
+    the same folder, with the permissions `path` will have, renamed over it when the block
+    ends. On any error in the block or in writing, the temporary file is removed, `path` is
+    left as it was, and an OSError becomes an OutputError."""
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     try:
@@ -37,15 +51,17 @@ def write_atomic(path: str | Path, data: bytes) -> None:
     with _LOCK:
         _PENDING.add(temp)
     try:
-        with os.fdopen(fd, "wb") as handle:
+        with os.fdopen(fd, mode, encoding=encoding, newline=newline) as handle:
             os.fchmod(handle.fileno(), _mode_for(target))
-            handle.write(data)
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temp, target)
         _sync_folder(folder)
     except OSError as exc:
         Path(temp).unlink(missing_ok=True)
+        if isinstance(exc, OutputError):
+            raise
         raise OutputError(_("cannot write {file}: {reason}").format(
             file=target, reason=exc.strerror or exc)) from None
     except BaseException:

@@ -146,8 +146,6 @@ class _Compiler:
 def compile_scheme(scheme: Scheme, limits: Limits = DEFAULT_LIMITS
                    ) -> tuple[Plan | None, list[Diagnostic]]:
     """Parse every formula and order the evaluation; return the plan and every problem."""
-    import networkx as nx
-
     c = _Compiler(scheme, limits)
     for name, graph_node in c.known.items():
         if name in FUNCTION_NAMES:
@@ -209,20 +207,17 @@ def compile_scheme(scheme: Scheme, limits: Limits = DEFAULT_LIMITS
         add(me, RatingPlan(rating, MappingProxyType(conditions),
                            tuple(on_rating.get(rating.id, ()))))
 
-    graph = nx.DiGraph()
-    graph.add_nodes_from(order)
-    for edge in c.edges:
-        if edge.source in order and edge.target in order:
-            graph.add_edge(edge.source, edge.target, location=edge.location)
-    c.problems += _cycles(graph, scheme)
-    c.problems += _unused_facts(scheme, graph)
-    if any(p.is_error for p in c.problems):
+    edges = [e for e in c.edges if e.source in order and e.target in order]
+    ordered = _topological_order(order, edges)
+    if ordered is None:  # a cycle: networkx finds and reports each one
+        c.problems += _cycles(_graph(order, edges), scheme)
+    c.problems += _unused_facts(scheme, {e.source for e in edges})
+    if ordered is None or any(p.is_error for p in c.problems):
         return None, c.problems
-    sequence = [n for n in nx.lexicographical_topological_sort(graph, key=order.__getitem__)
-                if n in steps]
+    sequence = [n for n in ordered if n in steps]
     functions = make_functions(scheme.policy, limits)
     plan = Plan(scheme=scheme, steps=tuple(steps[n] for n in sequence),
-                edges=tuple(e for e in c.edges if e.source in order and e.target in order),
+                edges=tuple(edges),
                 globals=MappingProxyType(build_globals(functions, c.formulas)),
                 scalar_facts=frozenset(f.id for f in scheme.facts if not f.is_list))
     return plan, c.problems
@@ -281,6 +276,50 @@ def _location_of(scheme: Scheme, graph_node: str) -> Location:
     return rating.location if rating else Location(scheme.file)
 
 
+def _topological_order(order: Mapping[str, int], edges: list[Edge]) -> list[str] | None:
+    """The graph's nodes with every edge's source before its target and, among the nodes
+    ready at each step, the one declared first (`order`): the order networkx's
+    lexicographical_topological_sort gives. None when the edges close a cycle.
+
+    graphlib (standard library) rather than networkx: importing networkx takes longer than
+    checking a scheme; it is imported only to report a cycle and for `evalrules graph`.
+    """
+    import graphlib
+    import heapq
+
+    sorter: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter()
+    for node in order:
+        sorter.add(node)
+    for edge in edges:
+        sorter.add(edge.target, edge.source)
+    try:
+        sorter.prepare()
+    except graphlib.CycleError:
+        return None
+    ready = [(order[n], n) for n in sorter.get_ready()]
+    heapq.heapify(ready)
+    out = []
+    while ready:
+        _rank, node = heapq.heappop(ready)
+        out.append(node)
+        sorter.done(node)
+        for n in sorter.get_ready():
+            heapq.heappush(ready, (order[n], n))
+    return out
+
+
+def _graph(order: Mapping[str, int], edges: list[Edge]) -> Any:
+    """The dependency graph as a networkx DiGraph, each edge with the location of its
+    reference."""
+    import networkx as nx
+
+    graph = nx.DiGraph()
+    graph.add_nodes_from(order)
+    for edge in edges:
+        graph.add_edge(edge.source, edge.target, location=edge.location)
+    return graph
+
+
 def _cycles(graph: Any, scheme: Scheme) -> list[Diagnostic]:
     """One diagnostic per circle of dependencies, naming the closed path and each edge's line."""
     import networkx as nx
@@ -306,13 +345,14 @@ def _cycles(graph: Any, scheme: Scheme) -> list[Diagnostic]:
     return out
 
 
-def _unused_facts(scheme: Scheme, graph: Any) -> list[Diagnostic]:
+def _unused_facts(scheme: Scheme, read: set[str]) -> list[Diagnostic]:
+    """Facts no formula reads; `read` holds the graph nodes with an outgoing edge."""
     used_elsewhere = {n.self_score for n in scheme.nodes() if n.self_score}
     if scheme.rectification is not None:  # read by the results store, not by formulas
         used_elsewhere |= {scheme.rectification.overdue, scheme.rectification.closed_by or ""}
     out = []
     for fact in scheme.facts:
-        if graph.out_degree(f"fact:{fact.id}") == 0 and fact.id not in used_elsewhere:
+        if f"fact:{fact.id}" not in read and fact.id not in used_elsewhere:
             out.append(dg.make("unused-fact",
                                _("fact `{fact}` ({label}) is declared but no formula reads "
                                  "it").format(fact=fact.id, label=fact.label), fact.location,

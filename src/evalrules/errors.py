@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from .diagnostics import Diagnostic, Location
 from .i18n import _
+
+if TYPE_CHECKING:  # not imported at run time: `evalrules --help` needs no diagnostics
+    from .diagnostics import Diagnostic, Location
 
 
 class EvalrulesError(Exception):

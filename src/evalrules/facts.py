@@ -71,6 +71,23 @@ def _plain(value: Any) -> Any:
     return value
 
 
+class _What:
+    """"{who}: `{fact}` ({label})", made when a message is formatted with it."""
+
+    __slots__ = ("decl", "who")
+
+    def __init__(self, who: str, decl: Fact | Field) -> None:
+        self.who = who
+        self.decl = decl
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+    def __str__(self) -> str:
+        return _("{who}: `{fact}` ({label})").format(who=self.who, fact=self.decl.id,
+                                                     label=self.decl.label)
+
+
 class _Checker:
     def __init__(self, scheme: Scheme, locate: Any, limits: Limits, table: bool = False) -> None:
         self.scheme = scheme
@@ -89,7 +106,8 @@ class _Checker:
 
     def value(self, decl: Fact | Field, raw: Any, path: Path, who: str) -> Any:
         """The typed value, or None after reporting a problem."""
-        what = _("{who}: `{fact}` ({label})").format(who=who, fact=decl.id, label=decl.label)
+        # Only a problem needs the description: built then, not for every value checked.
+        what = _What(who, decl)
         if decl.type in ("integer", "number") and isinstance(raw, str):
             self.problem("bad-fact-value",
                          _("{what} must be a number, not the text {raw!r}").format(

@@ -446,6 +446,7 @@ class _Builder:
     def __init__(self, doc: Document) -> None:
         self.doc = doc
         self.problems: list[Diagnostic] = []
+        self.lines: list[str] | None = None  # the text's lines, split once when first needed
 
     def at(self, path: Path, *, key: bool = False) -> Location:
         return self.doc.locate(path, key=key)
@@ -453,7 +454,9 @@ class _Builder:
     def formula_at(self, path: Path) -> Location:
         """Location of a formula's first character (after an opening quote, if any)."""
         loc = self.doc.locate(path)
-        lines = self.doc.text.splitlines()
+        if self.lines is None:
+            self.lines = self.doc.text.splitlines()
+        lines = self.lines
         if loc.path == tuple(path) and 0 < loc.line <= len(lines):
             line = lines[loc.line - 1]
             if loc.column - 1 < len(line) and line[loc.column - 1] in "\"'":

@@ -10,8 +10,9 @@ input order, written atomically (a temporary file beside the target, renamed at 
 Work is cut into chunks of lines; with `jobs > 1` a pool of processes checks and scores the
 chunks (each worker gets the scheme — pickled where processes are spawned — and compiles its
 scorers once) while this process reads ahead a bounded number of chunks and writes results in
-order. The input never accumulates in memory; the set of unit ids seen, kept to refuse
-duplicates, grows by about 90 bytes a unit.
+order. The input never accumulates in memory; the unit ids seen, kept to refuse duplicates,
+are held in memory up to 100,000 and in a temporary SQLite database beyond (`SeenIds`), so
+that memory stays bounded however many units a file holds.
 """
 
 from __future__ import annotations
@@ -19,11 +20,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -278,29 +277,71 @@ class _Writer:
         return out
 
 
-@contextmanager
-def atomic_text(path: Path, encoding: str = "utf-8") -> Iterator[IO[str]]:
-    """A text file written to a temporary file beside `path` and renamed over it at the end;
-    on any error the temporary file is removed and `path` is left as it was."""
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise OutputError(_("cannot write {file}: {reason}").format(
-            file=path, reason=exc.strerror or exc)) from None
-    try:
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except OSError as exc:
-        Path(temp).unlink(missing_ok=True)
-        raise OutputError(_("cannot write {file}: {reason}").format(
-            file=path, reason=exc.strerror or exc)) from None
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+def atomic_text(path: Path, encoding: str = "utf-8") -> AbstractContextManager[IO[str]]:
+    """A text file written to a temporary file beside `path` and renamed over it at the end
+    (evalrules.atomic: the permissions of the file it replaces, or 0666 less the umask for a
+    new one; removed by a run stopped at its limits); on any error the temporary file is
+    removed and `path` is left as it was."""
+    from .atomic import open_atomic
+
+    return open_atomic(path, "w", encoding=encoding, newline="")
+
+
+# ----------------------------------------------------------------------------------------------
+# Duplicate ids
+
+
+class SeenIds:
+    """The unit ids of a run so far, to refuse a duplicate, in bounded memory.
+
+    Up to `in_memory` ids are kept in a set; past that they move to a private temporary SQLite
+    database (`sqlite3.connect("")`: deleted when closed, its pages in a cache of `cache_kib`
+    KiB and the rest in a temporary file that SQLite removes), and every later id is looked
+    up and added there. The answer is exact either way: a duplicate is refused where it is
+    read, with the same problem as before, however many units the input holds.
+    """
+
+    def __init__(self, in_memory: int = 100_000, cache_kib: int = 8192) -> None:
+        self.in_memory = in_memory
+        self.cache_kib = cache_kib
+        self.ids: set[str] | None = set()
+        self.db: Any = None
+
+    def add(self, unit_id: str) -> bool:
+        """Record `unit_id`; False when it was recorded before."""
+        if self.ids is not None:
+            if unit_id in self.ids:
+                return False
+            self.ids.add(unit_id)
+            if len(self.ids) > self.in_memory:
+                self._spill()
+            return True
+        cursor = self.db.execute("INSERT OR IGNORE INTO seen (id) VALUES (?)", (unit_id,))
+        return bool(cursor.rowcount == 1)
+
+    def commit(self) -> None:
+        """End the current transaction (called once a chunk: one transaction per chunk)."""
+        if self.db is not None:
+            self.db.commit()
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+        self.ids = set()
+
+    def _spill(self) -> None:
+        import sqlite3
+
+        db = sqlite3.connect("")
+        db.execute(f"PRAGMA cache_size = -{int(self.cache_kib)}")
+        db.execute("PRAGMA journal_mode = OFF")
+        db.execute("PRAGMA synchronous = OFF")
+        db.execute("CREATE TABLE seen (id TEXT PRIMARY KEY) WITHOUT ROWID")
+        assert self.ids is not None
+        db.executemany("INSERT INTO seen (id) VALUES (?)", ((i,) for i in self.ids))
+        db.commit()
+        self.db, self.ids = db, None
 
 
 # ----------------------------------------------------------------------------------------------
@@ -393,7 +434,7 @@ def _run(scheme: CompiledScheme, chunks: Iterator[tuple[int, list[Any], int]],
     import sys
 
     out = handle if handle is not None else sys.stdout
-    seen: set[str] = set()
+    seen = SeenIds()
     problems: list[Diagnostic] = []
     count = skipped = written = 0
     header_done = False
@@ -407,7 +448,7 @@ def _run(scheme: CompiledScheme, chunks: Iterator[tuple[int, list[Any], int]],
         problems.extend(done.problems[: max(0, MAX_PROBLEMS - len(problems))])
         skipped += done.skipped
         for unit_id, row in done.rows:
-            if unit_id in seen:  # within a chunk the checker finds it; across chunks, here
+            if not seen.add(unit_id):  # within a chunk the checker finds it; across, here
                 count += 1
                 skipped += 1
                 if len(problems) < MAX_PROBLEMS:
@@ -416,20 +457,23 @@ def _run(scheme: CompiledScheme, chunks: Iterator[tuple[int, list[Any], int]],
                                             Location(layouts[0].file),
                                             _("give each unit its own id")))
                 continue
-            seen.add(unit_id)
             if not count or skip_invalid:
                 out.write(row)
                 written += 1
+        seen.commit()
         if progress is not None:
             progress(done.size)
 
     first = next(chunks, None)  # reads the CSV header: the layout is known from here on
     if first is not None:
-        if jobs <= 1:
-            for item in _prepend(first, chunks):
-                take(_process(scheme, layouts[0], fmt, points, item))
-        else:
-            _parallel(scheme, layouts[0], fmt, points, jobs, _prepend(first, chunks), take)
+        try:
+            if jobs <= 1:
+                for item in _prepend(first, chunks):
+                    take(_process(scheme, layouts[0], fmt, points, item))
+            else:
+                _parallel(scheme, layouts[0], fmt, points, jobs, _prepend(first, chunks), take)
+        finally:
+            seen.close()
     elif not header_done:
         out.write(_Writer(scheme, fmt, points).header())
     if count and not skip_invalid:

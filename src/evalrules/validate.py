@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
+from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
+from numbers import Number
 from typing import Any
 
 from . import diagnostics as dg
@@ -40,6 +43,214 @@ def _validator() -> Any:
     # and the document being validated is data only: none of its text becomes a schema, a $ref
     # or a regular expression (the schema's patterns are fixed and linear).
     return Draft202012Validator(scheme_json_schema(), registry=Registry())
+
+
+class _Unsupported(Exception):
+    """The schema uses a keyword the fast check does not implement: always use jsonschema."""
+
+
+_Check = Callable[[Any], bool]
+
+# Keywords that assert nothing (annotations and containers read elsewhere).
+_ANNOTATIONS = frozenset({"$schema", "$id", "$defs", "title", "description", "examples",
+                          "$comment"})
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, Number) and not isinstance(value, bool)
+
+
+def _is_integer(value: Any) -> bool:
+    # As jsonschema's Draft 2020-12 type checker: an int (not a bool), or a float such as 1.0.
+    return (isinstance(value, int) and not isinstance(value, bool)) or (
+        isinstance(value, float) and value.is_integer())
+
+
+_TYPES: dict[str, _Check] = {
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+    "string": lambda v: isinstance(v, str),
+    "number": _is_number,
+    "integer": _is_integer,
+    "boolean": lambda v: isinstance(v, bool),
+    "null": lambda v: v is None,
+}
+
+
+def _equal_to(expected: Any) -> _Check:
+    """Equality as jsonschema's `equal` has it for a scalar: true is not 1, "1" is not 1."""
+    if isinstance(expected, bool) or expected is None:
+        return lambda v: v is expected
+    if isinstance(expected, str):
+        return lambda v: isinstance(v, str) and v == expected
+    if isinstance(expected, (int, float)):
+        return lambda v: not isinstance(v, (bool, str, list, dict)) and v == expected
+    raise _Unsupported(f"const/enum value {expected!r}")
+
+
+class _FastSchema:
+    """A yes/no check of a document against the scheme's JSON Schema, compiled once from the
+    schema into nested closures: no error objects, no paths, no reference registry.
+
+    It implements the keywords the schema uses with jsonschema's Draft 2020-12 semantics and
+    refuses (raises _Unsupported when built) any other, so it can only answer "valid" where
+    jsonschema would (tests/test_validate.py checks the two agree on generated documents).
+    Any doubt — a False, an exception — sends the document to jsonschema, which reports every
+    error with its path as before.
+    """
+
+    def __init__(self, root: dict[str, Any]) -> None:
+        self.root = root
+        self.defs: dict[str, _Check] = {}
+        self.check = self.compile(root)
+        for name in root.get("$defs", {}):
+            self.ref(f"#/$defs/{name}")  # every definition compiles now: none is unsupported
+
+    def ref(self, ref: str) -> _Check:
+        if not ref.startswith("#/$defs/") or "/" in ref[len("#/$defs/"):]:
+            raise _Unsupported(f"$ref {ref}")
+        name = ref[len("#/$defs/"):]
+        if name not in self.defs:
+            target = self.root.get("$defs", {}).get(name)
+            if target is None:
+                raise _Unsupported(f"$ref {ref}")
+            self.defs[name] = lambda v: False  # placeholder while compiling a recursive one
+            compiled = self.compile(target)
+            self.defs[name] = compiled
+        defs = self.defs
+        return lambda v: defs[name](v)
+
+    def compile(self, schema: Any) -> _Check:
+        if schema is True:
+            return lambda v: True
+        if schema is False:
+            return lambda v: False
+        if not isinstance(schema, dict):
+            raise _Unsupported(repr(schema))
+        checks: list[_Check] = []
+        for key, value in schema.items():
+            if key in _ANNOTATIONS or key in ("properties", "additionalProperties"):
+                continue
+            checks.append(self.keyword(key, value, schema))
+        if "properties" in schema or "additionalProperties" in schema:
+            checks.append(self.properties(schema))
+        if len(checks) == 1:
+            return checks[0]
+        return lambda v: all(check(v) for check in checks)
+
+    def keyword(self, key: str, value: Any, schema: dict[str, Any]) -> _Check:
+        if key == "$ref":
+            return self.ref(value)
+        if key == "type":
+            kinds = value if isinstance(value, list) else [value]
+            if any(kind not in _TYPES for kind in kinds):
+                raise _Unsupported(f"type {value!r}")
+            tests = [_TYPES[kind] for kind in kinds]
+            return lambda v: any(test(v) for test in tests)
+        if key == "required":
+            names = list(value)
+            return lambda v: not isinstance(v, dict) or all(n in v for n in names)
+        if key == "enum":
+            options = [_equal_to(option) for option in value]
+            return lambda v: any(option(v) for option in options)
+        if key == "const":
+            return _equal_to(value)
+        if key in ("minimum", "maximum", "exclusiveMinimum"):
+            return _bound(key, value)
+        if key in ("minLength", "maxLength", "minItems", "maxItems", "minProperties"):
+            return _size(key, value)
+        if key == "pattern":
+            search = re.compile(value).search
+            return lambda v: not isinstance(v, str) or search(v) is not None
+        if key == "items":
+            if "prefixItems" in schema:
+                raise _Unsupported("prefixItems")
+            item = self.compile(value)
+            return lambda v: not isinstance(v, list) or all(item(x) for x in v)
+        if key == "propertyNames":
+            name = self.compile(value)
+            return lambda v: not isinstance(v, dict) or all(name(k) for k in v)
+        if key in ("anyOf", "allOf"):
+            subs = [self.compile(sub) for sub in value]
+            if key == "anyOf":
+                return lambda v: any(sub(v) for sub in subs)
+            return lambda v: all(sub(v) for sub in subs)
+        if key == "unevaluatedProperties" and value is False:
+            known = frozenset(self.evaluated(schema))
+            return lambda v: not isinstance(v, dict) or all(k in known for k in v)
+        raise _Unsupported(key)
+
+    def properties(self, schema: dict[str, Any]) -> _Check:
+        if "patternProperties" in schema:
+            raise _Unsupported("patternProperties")
+        props = {name: self.compile(sub) for name, sub in schema.get("properties", {}).items()}
+        extra = schema.get("additionalProperties", True)
+        rest = None if extra is True else self.compile(extra)
+
+        def check(v: Any) -> bool:
+            if not isinstance(v, dict):
+                return True
+            for key, item in v.items():
+                sub = props.get(key, rest)
+                if sub is not None and not sub(item):
+                    return False
+            return True
+        return check
+
+    def evaluated(self, schema: dict[str, Any]) -> set[str]:
+        """The property names that `unevaluatedProperties` counts as evaluated in a valid
+        instance: those of `properties` here and in what `allOf` and `$ref` bring in. Any other
+        applicator on the way is not followed: the fast check does not answer for it."""
+        allowed = _ANNOTATIONS | {"type", "required", "properties", "allOf", "$ref",
+                                  "unevaluatedProperties", "minProperties"}
+        if any(key not in allowed for key in schema):
+            raise _Unsupported("unevaluatedProperties with other applicators")
+        names = set(schema.get("properties", {}))
+        for sub in schema.get("allOf", []):
+            names |= self.evaluated(sub)
+        if "$ref" in schema:
+            ref = schema["$ref"]
+            if not ref.startswith("#/$defs/") or ref[len("#/$defs/"):] not in self.root["$defs"]:
+                raise _Unsupported(f"$ref {ref}")
+            names |= self.evaluated(self.root["$defs"][ref[len("#/$defs/"):]])
+        return names
+
+
+def _bound(key: str, limit: Any) -> _Check:
+    # The comparisons jsonschema makes, on numbers only (a bool is not one).
+    if key == "minimum":
+        return lambda v: not _is_number(v) or not v < limit
+    if key == "maximum":
+        return lambda v: not _is_number(v) or not v > limit
+    return lambda v: not _is_number(v) or not v <= limit
+
+
+def _size(key: str, limit: int) -> _Check:
+    kind = {"minLength": str, "maxLength": str, "minItems": list, "maxItems": list,
+            "minProperties": dict}[key]
+    if key.startswith("min"):
+        return lambda v: not isinstance(v, kind) or not len(v) < limit
+    return lambda v: not isinstance(v, kind) or not len(v) > limit
+
+
+@lru_cache(maxsize=1)
+def _fast_schema() -> _FastSchema | None:
+    try:
+        return _FastSchema(scheme_json_schema())
+    except _Unsupported:  # a keyword added to the schema and not to the fast check
+        return None
+
+
+def fast_accepts(data: Any) -> bool:
+    """True only when the document certainly satisfies the JSON Schema; False when it may not
+    (then jsonschema decides, and lists every error)."""
+    fast = _fast_schema()
+    if fast is None:
+        return False
+    try:
+        return fast.check(data)
+    except Exception:  # e.g. a NaN compared: let jsonschema judge
+        return False
 
 
 def _type_name(value: Any) -> str:
@@ -237,6 +448,8 @@ def validate_document(doc: Document) -> list[Diagnostic]:
         return [dg.make("wrong-format-version",
                         _("the file does not declare `evalrules: 1`"), location,
                         _("write `evalrules: 1` on the first line of every scheme"))]
+    if fast_accepts(data):  # the usual case, without importing jsonschema
+        return []
     out: list[Diagnostic] = []
     for error in _validator().iter_errors(data):
         out.extend(_translate(error, doc))

@@ -291,12 +291,13 @@ def _show_version(ctx: click.Context, value: bool) -> None:
 def report_diagnostics(every: Sequence[Diagnostic], fmt: str, strict: bool, clean: str) -> None:
     """Print a check's diagnostics (text or JSON) and exit as they ask: 3 for errors, 1 for
     warnings with --strict. `clean` is printed when there is nothing to report."""
-    from ..render import jsonout
-    from ..render.text import format_diagnostics
-
     if fmt == "json":
+        from ..render import jsonout
+
         click.echo(jsonout.dumps(jsonout.diagnostics(every)))
     elif every:
+        from ..render.text import format_diagnostics
+
         click.echo(format_diagnostics(every), err=True)
     else:
         click.echo(clean)

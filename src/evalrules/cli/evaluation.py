@@ -60,8 +60,7 @@ def check(schemes: Sequence[Path], fmt: str, strict: bool) -> None:
 
     every = []
     for path in schemes:
-        _compiled, problems = api.check(path)
-        every.extend(problems)
+        every.extend(api.diagnose(path))
     report_diagnostics(every, fmt, strict,
                        _("{count} scheme(s) checked: no problems").format(count=len(schemes)))
 

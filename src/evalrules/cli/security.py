@@ -20,13 +20,15 @@ import os
 import sys
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..i18n import _
-from ..limits import PROFILES, Limits, activate, active
 from .app import main
+
+if TYPE_CHECKING:  # evalrules.limits is imported only when a profile is asked for
+    from ..limits import Limits
 
 ENV_PROFILE = "EVALRULES_PROFILE"
 ENV_CPU = "EVALRULES_CPU_SECONDS"
@@ -62,6 +64,8 @@ def _stop(line: str) -> None:
 
 def with_overrides(limits: Limits, text: str) -> Limits:
     """`limits` with the fields named in `text` ("field=value,field=value") changed."""
+    from ..limits import Limits
+
     fields = set(Limits.__dataclass_fields__)
     changes: dict[str, int] = {}
     for item in filter(None, (part.strip() for part in text.split(","))):
@@ -86,6 +90,7 @@ def with_overrides(limits: Limits, text: str) -> Limits:
 def apply_profile(name: str, overrides: str = "") -> None:
     """Activate a limits profile for this run (with single fields changed by `overrides`);
     `service` also limits the process."""
+    from ..limits import PROFILES, activate, active
     from ..sandbox import DEFAULT_CPU_SECONDS, DEFAULT_MEMORY_BYTES, limit_process
 
     name = name or "cli"
