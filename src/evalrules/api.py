@@ -162,11 +162,13 @@ def check(source: str | Path | None = None, limits: Limits = DEFAULT_LIMITS, *,
     return _check_text(text, file, "sha256:" + hashlib.sha256(raw).hexdigest(), limits)
 
 
-def diagnose(source: str | Path, limits: Limits = DEFAULT_LIMITS) -> list[Diagnostic]:
+def diagnose(source: str | Path | None = None, limits: Limits = DEFAULT_LIMITS, *,
+             text: str | None = None, path: str | Path | None = None) -> list[Diagnostic]:
     """Every problem in a scheme, sorted by place: `check` without building what evaluation
-    needs (the evaluator is not even imported), for `evalrules check`."""
+    needs (the evaluator is not even imported), for `evalrules check`. The scheme is given
+    as in `check`."""
     try:
-        text, file, _raw = _source(source)
+        text, file, _raw = _source(source, text, path)
     except SchemeError as exc:
         return list(exc.diagnostics)
     return _checked(text, file, limits)[2]
