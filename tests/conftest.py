@@ -38,6 +38,15 @@ def _language(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -
     return str(lang)
 
 
+@pytest.fixture(autouse=True)
+def _fast_facts_from_the_first_unit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Checkers use the generated fast path from a scheme's first unit (not its twentieth), so
+    every test that reads facts runs it; tests/test_factcode.py holds it to the slow checks."""
+    from evalrules import factcode
+
+    monkeypatch.setattr(factcode, "FAST_AFTER", 0)
+
+
 @pytest.fixture
 def update_goldens(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-goldens"))

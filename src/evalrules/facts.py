@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path as FilePath
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import diagnostics as dg
 from .diagnostics import Diagnostic, Location, Path
@@ -25,6 +25,9 @@ from .errors import FactsError
 from .i18n import N_, _, current_language
 from .limits import DEFAULT_LIMITS, Limits, effective
 from .model import Fact, Field, Scheme, check_value_shape
+
+if TYPE_CHECKING:
+    from .factcode import FastUnit
 
 UNIT_KEYS = ("id", "name", "category", "facts")
 
@@ -89,7 +92,8 @@ class _What:
 
 
 class _Checker:
-    def __init__(self, scheme: Scheme, locate: Any, limits: Limits, table: bool = False) -> None:
+    def __init__(self, scheme: Scheme, locate: Any, limits: Limits, table: bool = False, *,
+                 fast: bool = True) -> None:
         self.scheme = scheme
         self.locate = locate  # (path, key=False) -> Location
         self.limits = effective(limits)  # the active profile's, when none is given
@@ -99,6 +103,9 @@ class _Checker:
         self.by_label = {f.label: f for f in scheme.facts}
         # The values of `source: period` facts, when the facts come with their period.
         self.period_values: Mapping[str, Any] | None = None
+        # evalrules.factcode's function for well-formed units, once it is generated.
+        self.fast: FastUnit | None = None
+        self.use_fast = fast
 
     def problem(self, name: str, message: str, path: Path, hint: str = "",
                 key: bool = False) -> None:
@@ -210,6 +217,16 @@ class _Checker:
 
     def unit(self, raw: Any, path: Path, seen: dict[str, Location],
              reported: frozenset[str] = frozenset()) -> Subject | None:
+        if self.fast is None and self.use_fast:
+            from .factcode import unit_checker
+
+            self.fast = unit_checker(self.scheme)
+        if self.fast is not None and not reported:
+            found = self.fast(raw, seen, self.period_values, self.limits.max_list_records)
+            if found is not None:  # well formed: the same subject the checks below would build
+                seen[found[0]] = self.locate((*path, "id"))
+                return Subject(found[0], found[1], MappingProxyType(found[2]), found[3],
+                               MappingProxyType(found[4]), self.locate(path))
         if not isinstance(raw, dict):
             self.problem("bad-unit", _("a unit must be a mapping with id, category and facts"),
                          path, _("write `- {{id: B01, category: production, facts: "

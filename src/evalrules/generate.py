@@ -70,7 +70,8 @@ def _vary_unit(template: Subject, scheme: Scheme, rng: random.Random) -> dict[st
         if fact.is_list:
             fields = {f.id: f for f in fact.fields}
             records = [{k: _vary(v, fields[k], rng) for k, v in r.items()} for r in value]
-            if records and rng.random() < 0.15:
+            fewest = int(fact.min) if fact.min is not None else 0
+            if len(records) > fewest and rng.random() < 0.15:  # never below the declared least
                 records.pop(rng.randrange(len(records)))
             facts[fact.id] = records
         elif fact.type == "discretionary":
