@@ -2,19 +2,25 @@
 
     python -m bench.stream --units 1000000 --dir /tmp/stream   # writes the input once (~2 GB)
 
-Runs the command as a separate process with --jobs 1 and --jobs 2 (the one-core run on
---single units, by default a tenth, to save time), samples the resident memory of the whole
-process tree (the command and its workers) every half second, checks that both runs wrote the
-same rows, and prints time, units/s, peak RSS and the speed-up.
+Runs the command as a separate process with --jobs 1 and --jobs 2 on --single units (by default
+a tenth), interleaved for --repeat rounds so that both see the same conditions, then with
+--jobs 2 on the whole file. For each run it prints wall time, units/s, the CPU time of the
+command and its workers (CPU over wall: the cores it was given), the share of the machine's CPU
+the hypervisor took meanwhile (steal, from /proc/stat) and the peak resident memory of the whole
+process tree, sampled every half second; then the speed-up of each round and their median,
+and whether every run wrote the same rows.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import resource
+import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from .workload import make_workload, scheme_yaml, write_jsonl
@@ -35,9 +41,29 @@ def _tree_rss_mb(pid: int) -> float:
     return total / 2**20
 
 
-def run_command(scheme: Path, facts: Path, out: Path, jobs: int) -> tuple[float, float]:
+def _cpu_ticks() -> tuple[int, int]:
+    """(all ticks, stolen ticks) of the machine so far, from /proc/stat (0, 0 elsewhere)."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    except OSError:
+        return 0, 0
+    ticks = [int(f) for f in fields]
+    return sum(ticks[:8]), ticks[7] if len(ticks) > 7 else 0
+
+
+@dataclass
+class Run:
+    seconds: float  # wall
+    cpu: float  # user + system of the command and its workers
+    peak: float  # MB, all processes
+    steal: float  # share of the machine's CPU time taken by the hypervisor meanwhile
+
+
+def run_command(scheme: Path, facts: Path, out: Path, jobs: int) -> Run:
     command = [sys.executable, "-m", "evalrules.cli", "score", str(scheme), str(facts), "-o",
                str(out), "--jobs", str(jobs)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    ticks = _cpu_ticks()
     start = time.perf_counter()
     process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
     peak = 0.0
@@ -45,11 +71,20 @@ def run_command(scheme: Path, facts: Path, out: Path, jobs: int) -> tuple[float,
         peak = max(peak, _tree_rss_mb(process.pid))
         time.sleep(0.5)
     seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # workers too: the command waits
+    total, stolen = (b - a for a, b in zip(ticks, _cpu_ticks(), strict=True))
     err = process.stderr.read() if process.stderr else ""
     if process.returncode:
         raise SystemExit(f"evalrules score failed ({process.returncode}): {err}")
     print(err.strip(), file=sys.stderr)
-    return seconds, peak
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Run(seconds, cpu, peak, stolen / total if total else 0.0)
+
+
+def _line(label: str, count: int, run: Run) -> str:
+    return (f"{label:18} {count:>9,} units  {run.seconds:8.1f} s  {count / run.seconds:8,.0f} "
+            f"units/s  {run.cpu:7.1f} s CPU ({run.cpu / run.seconds:.2f} cores)  steal "
+            f"{run.steal:4.0%}  peak RSS {run.peak:5.0f} MB")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--speed-up-only", action="store_true",
                         help="only the one-core and two-core runs on --single units")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="interleaved rounds of one-core and two-core runs (default 3)")
     args = parser.parse_args(argv)
     args.dir.mkdir(parents=True, exist_ok=True)
     w = make_workload(101, args.seed)
@@ -81,19 +118,27 @@ def main(argv: list[str] | None = None) -> int:
                 if i >= single:
                     break
                 dst.write(line)
-    rows = {}
-    runs = [("1 job", small, 1), ("2 jobs", small, 2), ("2 jobs, all units", facts, 2)]
-    for label, path, jobs in runs[: 2 if args.speed_up_only else 3]:
-        out = args.dir / f"results-{label.replace(' ', '-').replace(',', '')}.csv"
-        seconds, peak = run_command(scheme, path, out, jobs)
-        count = sum(1 for _ in path.open("rb"))
-        rows[label] = (count, seconds, peak, out)
-        print(f"{label:18} {count:>9,} units  {seconds:8.1f} s  {count / seconds:8,.0f} units/s"
-              f"  peak RSS {peak:6.0f} MB (all processes)", flush=True)
-    one, two = rows["1 job"], rows["2 jobs"]
-    same = one[3].read_bytes() == two[3].read_bytes()
-    print(f"2-core speed-up on {one[0]:,} units: {one[1] / two[1]:.2f}× "
-          f"({'identical output' if same else 'OUTPUT DIFFERS'})")
+    count = sum(1 for _ in small.open("rb"))
+    speed_ups = []
+    outputs = set()
+    for repeat in range(1, args.repeat + 1):
+        runs = {}
+        for jobs in (1, 2):  # interleaved, so both see the same conditions
+            out = args.dir / f"results-{jobs}-jobs.csv"
+            runs[jobs] = run_command(scheme, small, out, jobs)
+            outputs.add(out.read_bytes())
+            print(_line(f"round {repeat}, {jobs} job{'s' if jobs > 1 else ''}", count,
+                        runs[jobs]), flush=True)
+        speed_ups.append(runs[1].seconds / runs[2].seconds)
+        print(f"round {repeat}: 2-core speed-up {speed_ups[-1]:.2f}×", flush=True)
+    same = len(outputs) == 1
+    print(f"2-core speed-up on {count:,} units over {args.repeat} interleaved rounds: median "
+          f"{statistics.median(speed_ups):.2f}×, best {max(speed_ups):.2f}×, worst "
+          f"{min(speed_ups):.2f}× ({'identical output' if same else 'OUTPUT DIFFERS'})")
+    if not args.speed_up_only:
+        out = args.dir / "results-2-jobs-all-units.csv"
+        run = run_command(scheme, facts, out, 2)
+        print(_line("2 jobs, all units", sum(1 for _ in facts.open("rb")), run), flush=True)
     return 0 if same else 1
 
 

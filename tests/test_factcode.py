@@ -277,3 +277,17 @@ def test_the_function_is_generated_once_a_scheme_has_had_enough_units(monkeypatc
     assert firsts == [False, False, False, False, True, True]
     assert scheme.score({"id": "U9", "category": "production",
                          "facts": {"members": 9}}).total == Decimal("9.00")
+
+
+def test_prepare_generates_the_code_before_any_unit(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """`prepare()` (called before forking workers) leaves nothing to generate on first use."""
+    monkeypatch.setattr(factcode, "FAST_AFTER", 10**9)
+    scheme = evalrules.load_scheme(ROOT / "schemes" / "star-branch-5521.yaml")
+    assert factcode.unit_checker(scheme.model) is None
+    import evalrules.codegen as codegen
+
+    scheme.prepare()
+    monkeypatch.setattr(codegen, "compile_scorers", None)  # generating again would fail
+    assert factcode.unit_checker(scheme.model) is not None
+    unit = CASES["star-branch-5521"][1][0]
+    assert scheme.score(unit).total == scheme.evaluate(unit).total

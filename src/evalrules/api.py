@@ -90,12 +90,25 @@ class CompiledScheme:
             for unit in units:
                 yield self._score(unit)
 
-    def _score(self, unit: Subject | Mapping[str, Any]) -> Scores:
-        subject = unit if isinstance(unit, Subject) else subject_from_mapping(self.model, unit)
+    def prepare(self) -> None:
+        """Generate now the code that scoring and checking facts otherwise generate on first
+        use: before forking workers, so that they share it instead of each generating it."""
+        from .factcode import unit_checker
+
+        self._compiled_scorers()
+        unit_checker(self.model, now=True)
+
+    def _compiled_scorers(self) -> dict[str, Any]:
         if not self._scorers:
             from .codegen import compile_scorers
 
             self._scorers.update(compile_scorers(self.plan))
+        return self._scorers
+
+    def _score(self, unit: Subject | Mapping[str, Any]) -> Scores:
+        subject = unit if isinstance(unit, Subject) else subject_from_mapping(self.model, unit)
+        if not self._scorers:
+            self._compiled_scorers()
         from .codegen import UNIT_ERRORS
 
         try:

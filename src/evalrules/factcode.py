@@ -39,9 +39,10 @@ _cache: OrderedDict[int, list[Any]] = OrderedDict()  # id -> [scheme, function, 
 _lock = threading.Lock()
 
 
-def unit_checker(scheme: Scheme) -> FastUnit | None:
+def unit_checker(scheme: Scheme, now: bool = False) -> FastUnit | None:
     """The function for `scheme`, generated once FAST_AFTER of its units have been asked for
-    (by any checker: each unit may have its own), and kept for the last few schemes."""
+    (by any checker: each unit may have its own), or `now`, and kept for the last few
+    schemes."""
     key = id(scheme)
     with _lock:
         entry = _cache.get(key)
@@ -54,7 +55,7 @@ def unit_checker(scheme: Scheme) -> FastUnit | None:
         if entry[1] is not None:
             return entry[1]  # type: ignore[no-any-return]
         entry[2] += 1
-        if entry[2] < FAST_AFTER:
+        if entry[2] < FAST_AFTER and not now:
             return None
     function = _generate(scheme)
     with _lock:

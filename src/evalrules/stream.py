@@ -499,8 +499,10 @@ def _parallel(scheme: CompiledScheme, layout: _Layout, fmt: str, points: bool, j
             window.acquire()
             yield item
 
-    context = multiprocessing.get_context("fork" if "fork" in
-                                          multiprocessing.get_all_start_methods() else None)
+    forking = "fork" in multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if forking else None)
+    if forking:  # generated once here and inherited, not once in every worker
+        scheme.prepare()
     with context.Pool(jobs, initializer=_init_worker,
                       initargs=(scheme, layout, fmt, points, current_language())) as pool:
         for done in pool.imap(_work, bounded()):
