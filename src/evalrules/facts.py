@@ -335,7 +335,9 @@ class _Checker:
                              "period gives {value}").format(who=who, fact=fact.id,
                                                             label=fact.label, given=supplied[0],
                                                             value=_plain(value)),
-                             supplied[1], _("remove it: it is filled from the period"))
+                             supplied[1], _("clear the cell: the value is filled in from "
+                                            "the period (考核周期)") if self.table
+                             else _("remove it: it is filled from the period"))
         return value
 
     def typed(self, fact: Fact, raw: Any, path: Path, who: str, reasons: dict[str, str]) -> Any:
@@ -480,8 +482,11 @@ class UnitChecker:
     """
 
     def __init__(self, scheme: Scheme, locate: Any, limits: Limits = DEFAULT_LIMITS, *,
-                 table: bool = False) -> None:
+                 table: bool = False, period_values: Mapping[str, Any] | None = None) -> None:
         self._checker = _Checker(scheme, locate, limits, table)
+        # The values of the scheme's `source: period` facts (periods.period_values), when the
+        # period is known: they are filled in, and a unit that states one must agree.
+        self._checker.period_values = period_values
         self._seen: dict[str, Location] = {}
 
     def check(self, raw_unit: Mapping[str, Any], path: Path,
@@ -505,12 +510,13 @@ def check_facts_file(scheme: Scheme, path: str | FilePath, limits: Limits = DEFA
     """Read a facts file leniently, by its extension: YAML or JSON, XLSX, or CSV.
 
     `lists` maps list facts to separate CSV files of records (for CSV facts). `period`, when
-    given, overrides the file's `period:` for the scheme's `source: period` facts.
+    given, overrides the file's own (`period:`, or 考核周期 on a workbook's instructions sheet)
+    for the scheme's `source: period` facts.
     """
     if FilePath(path).suffix.lower() in TABLE_SUFFIXES:
         from .tablefacts import check_table_facts
 
-        return check_table_facts(scheme, path, limits, lists)
+        return check_table_facts(scheme, path, limits, lists, period)
     name = str(path)
     try:
         data = FilePath(path).read_bytes()
@@ -609,7 +615,7 @@ def check_facts_data(scheme: Scheme, data: bytes, name: str = "<facts>",
 
 
 def _period_values(names: Sequence[str], period: str, problems: list[Diagnostic],
-                   where: Location) -> Mapping[str, Any]:
+                   where: Location, hint: str = "") -> Mapping[str, Any]:
     """The values of the period facts, or a problem when the period is missing or wrong."""
     from .periods import Period, PeriodError, period_values
 
@@ -619,8 +625,8 @@ def _period_values(names: Sequence[str], period: str, problems: list[Diagnostic]
         reason = str(exc) if period else _("no period is given")
         problems.append(dg.make("bad-facts-file", _("the scheme reads the period ({names}): "
                                 "{reason}").format(names=", ".join(names), reason=reason),
-                                where, _("add `period: 2024-03` at the top of the facts file, "
-                                         "or pass --period")))
+                                where, hint or _("add `period: 2024-03` at the top of the facts "
+                                                 "file, or pass --period")))
         return {}
 
 

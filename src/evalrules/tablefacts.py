@@ -292,7 +292,9 @@ class _Reader:
     records: dict[str, dict[str, list[_Record]]] = field(default_factory=dict)  # fact -> unit
     record_problems: dict[tuple[str, str], list[Diagnostic]] = field(default_factory=dict)
     present_lists: set[str] = field(default_factory=set)
-    period: str = ""
+    period: str = ""  # 考核周期 on the instructions sheet
+    period_given: str | None = None  # --period: wins over the sheet's
+    period_at: Location | None = None  # the cell of 考核周期, when the sheet has the row
 
     def __post_init__(self) -> None:
         self.facts = {f.id: f for f in self.scheme.facts}
@@ -476,6 +478,7 @@ class _Reader:
         by_key = {c.key: c for c in header.columns}
         header_row = header.first_data_row - 1
         reported: set[str] = set()
+        period_values = self._period_values(table, reported)
         for col in header.columns:
             fact = self.facts.get(col.key)
             if fact is not None and fact.is_list:
@@ -488,7 +491,8 @@ class _Reader:
                                       label=fact.label, fact=fact.id, unit=RECORD_KEY[1]))
                 reported.add(fact.id)
         for fact in self.scheme.facts:
-            if fact.has_default or not fact.required or fact.id in reported:
+            if fact.has_default or not fact.required or fact.id in reported or (
+                    fact.source == "period" and period_values is not None):
                 continue
             if fact.is_list and fact.id not in self.present_lists:
                 self.file_problem("missing-fact",
@@ -513,7 +517,8 @@ class _Reader:
         seen_ids: set[str] = set()
         stray: set[int] = set()
         places: dict[Path, Location] = {}
-        checker = UnitChecker(self.scheme, _Locator(places), self.limits, table=True)
+        checker = UnitChecker(self.scheme, _Locator(places), self.limits, table=True,
+                              period_values=period_values)
         for row in table.rows:
             if all(_is_blank(c.value) for c in row):
                 continue
@@ -622,6 +627,33 @@ class _Reader:
                                       _close_hint(unit_id, seen_ids))
         return units, skipped
 
+    def _period_values(self, table: _Table, reported: set[str]) -> Mapping[str, Any] | None:
+        """The values of the scheme's `source: period` facts, from --period or else 考核周期 on
+        the instructions sheet (read before the units: see _read_workbook). None when the
+        scheme has none; when there is no period, or it cannot be read, one problem for the
+        file, and the facts are `reported` so that no unit reports them again."""
+        from .facts import _period_values
+
+        names = [f.id for f in self.scheme.facts if f.source == "period"]
+        if not names:
+            return None
+        text = self.period_given or self.period
+        if self.period_given:
+            where = Location(self.file)
+        else:
+            where = self.period_at or table.at(0, 0)
+        hint = (_("fill in the period (考核周期) on the instructions sheet (填表说明), e.g. "
+                  "2024-03, or pass --period") if table.sheet  # a workbook; CSV has no sheet
+                else _("pass --period, e.g. --period 2024-03"))
+        problems: list[Diagnostic] = []
+        values = _period_values(names, text, problems, where, hint)
+        if problems:
+            self.problems.extend(problems)
+            self.blocking = True
+            reported.update(names)
+            return None
+        return values
+
     def _discretionary(self, fact: Fact, value: Any, r: int, unit_id: str,
                        cells: Mapping[int, CellValue], reasons: Mapping[str, _Column],
                        places: dict[Path, Location], table: _Table, pre: list[Diagnostic],
@@ -656,9 +688,13 @@ class _Reader:
     def read_settings(self, table: _Table) -> None:
         """The scheme and period named on the instructions sheet (key in A, value in B)."""
         for row in table.rows:
-            if len(row) < 2 or _is_blank(row[0].value):
+            if not row or _is_blank(row[0].value):
                 continue
             key = _text(row[0].value).split("（")[0].split("(")[0].strip()
+            if key in SETTING_KEYS["period"]:  # the cell to fill in, even when it is empty
+                self.period_at = table.at(row[0].row, 2)
+            if len(row) < 2:
+                continue
             value = row[1].value
             if key in SETTING_KEYS["period"] and not _is_blank(value):
                 self.period = _unit_id(value) if not isinstance(value, dt.date) else \
@@ -746,11 +782,16 @@ def _list_fact_for(scheme: Scheme, name: str) -> Fact | None:
 
 
 def check_table_facts(scheme: Scheme, path: str | FilePath, limits: Limits = DEFAULT_LIMITS,
-                      lists: Mapping[str, str | FilePath] | None = None) -> FactsCheck:
-    """Read facts from an XLSX workbook or CSV file(s), leniently (see facts.FactsCheck)."""
+                      lists: Mapping[str, str | FilePath] | None = None,
+                      period: str | None = None) -> FactsCheck:
+    """Read facts from an XLSX workbook or CSV file(s), leniently (see facts.FactsCheck).
+
+    `period` (--period), when given, wins over 考核周期 on the instructions sheet: the
+    scheme's `source: period` facts are filled in from it, so their columns may be left out.
+    """
     name = str(path)
     limits = effective(limits)
-    reader = _Reader(scheme, name, limits)
+    reader = _Reader(scheme, name, limits, period_given=period or None)
 
     def unusable(message: str, hint: str = "", code: str = "bad-facts-file") -> FactsCheck:
         problem = dg.make(code, message, Location(name), hint)
@@ -903,5 +944,6 @@ _LIMIT_HINT = N_("split the file, or remove empty rows and columns; a service ma
 def _result(reader: _Reader, units: list[Subject], skipped: list[str], name: str,
             digest: str) -> FactsCheck:
     problems = tuple(dg.sorted_diagnostics(reader.problems))
-    return FactsCheck(FactsFile(tuple(units), name, digest, reader.period), problems,
+    period = reader.period_given or reader.period  # the period used
+    return FactsCheck(FactsFile(tuple(units), name, digest, period), problems,
                       tuple(skipped), reader.blocking)

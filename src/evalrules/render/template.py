@@ -1,7 +1,8 @@
 """The fill-in workbook for a scheme's facts (`evalrules template`).
 
 Sheets: 填表说明 (instructions, the scheme's id and version, the period to fill in, and every
-fact explained), 单位 (one row per unit: labels in row 1, ids in row 2 for reading back), one
+fact explained), 单位 (one row per unit: labels in row 1, ids in row 2 for reading back; a
+fact declared `source: period` has no column, the reader fills it in from the period), one
 sheet per list fact, and a hidden `_lists` sheet holding the drop-down choices. Each fact column
 carries a note (type, unit, range, default, source, description) and Excel data validation
 (whole numbers, decimals and dates within the declared range, drop-down lists for categories,
@@ -20,6 +21,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..facts import listing
 from ..i18n import CHINESE, N_, _, current_language
 from ..model import Fact, Field, Scheme
 from ..numeric import plain
@@ -40,7 +42,8 @@ TYPE_WORDS = {
     "discretionary": N_("discretionary points (a reason is required)"),
 }
 SOURCE_WORDS = {"online": N_("online (platform data)"),
-                "offline": N_("offline (quality acceptance)")}
+                "offline": N_("offline (quality acceptance)"),
+                "period": N_("the period (filled in from 考核周期)")}
 LISTS_SHEET = "_lists"
 EARLIEST = dt.date(1900, 1, 1)
 LATEST = dt.date(9999, 12, 31)
@@ -93,6 +96,8 @@ def _range_text(decl: Fact | Field) -> str:
 
 
 def _default_text(fact: Fact) -> str:
+    if fact.source == "period":
+        return _("not filled in")
     if not fact.has_default:
         return _("required") if fact.required else _("optional")
     value = fact.default
@@ -202,7 +207,7 @@ def template_sheets(scheme: Scheme, rows: int = DEFAULT_ROWS) -> list[Sheet]:
                               title=_("Unit category"),
                               message=_("Choose the unit's category from the drop-down list"))]
     for fact in scheme.facts:
-        if fact.is_list:
+        if fact.is_list or fact.source == "period":  # period facts: filled in from 考核周期
             continue
         labels.append(fact.label)
         ids.append(fact.id)
@@ -255,6 +260,7 @@ def template_sheets(scheme: Scheme, rows: int = DEFAULT_ROWS) -> list[Sheet]:
 
 def _instructions(scheme: Scheme) -> Sheet:
     names = _names()
+    from_period = [f for f in scheme.facts if f.source == "period"]
     # The reader takes the text before a bracket as the key: 方案 or scheme, 考核周期 or period.
     rows: list[list[object]] = [
         [_("scheme (the scheme's id)"), scheme.id],
@@ -277,6 +283,10 @@ def _instructions(scheme: Scheme) -> Sheet:
                 "row per record, linked by the unit id; leave out units that have no records.")],
         ["7", _("When it is filled in, run: evalrules evaluate scheme.yaml this-file.xlsx -o "
                 "report.html")],
+        *([["8", _("Fill in the period above (e.g. 2024-03): {facts} are filled in from it and "
+                   "have no column on the “{sheet}” sheet.").format(
+                       facts=listing(f.label for f in from_period), sheet=names.units)]]
+          if from_period else []),
         [],
         [_("The facts")],
         [_("Name"), _("Id"), _("Type"), _("Measured in"), _("Range"), _("Default"), _("Source"),
