@@ -23,7 +23,7 @@ import json
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -63,6 +63,8 @@ class _Layout:
     fmt: str
     file: str
     columns: tuple[str, ...] = ()  # CSV: the key of each column (unit key, fact id, reason)
+    # The values of the scheme's `source: period` facts (fact id, value), when a period is given.
+    period: tuple[tuple[str, Any], ...] | None = None
 
 
 def input_format(path: Path) -> str:
@@ -173,7 +175,8 @@ def _process(scheme: CompiledScheme, layout: _Layout, fmt: str, points: bool,
     first_line, items, size = chunk
     # One checker per chunk: duplicate ids across chunks are found by the caller.
     checker = UnitChecker(scheme.model, lambda path, key=False: Location(
-        layout.file, int(path[0]) if path else 0, 0, tuple(path[1:])))
+        layout.file, int(path[0]) if path else 0, 0, tuple(path[1:])),
+        period_values=dict(layout.period) if layout.period is not None else None)
     writer = _Writer(scheme, fmt, points)
     done = _Done(size=size)
     for offset, item in enumerate(items):
@@ -348,11 +351,12 @@ class SeenIds:
 # The run
 
 
-def _chunks(path: Path, fmt: str, size: int, layout_out: list[_Layout], scheme: CompiledScheme
+def _chunks(path: Path, fmt: str, size: int, layout_out: list[_Layout], scheme: CompiledScheme,
+            period: tuple[tuple[str, Any], ...] | None = None
             ) -> Iterator[tuple[int, list[Any], int]]:
     """(first line number, items, bytes) per chunk; for CSV the header is read first."""
     if fmt == "jsonl":
-        layout_out.append(_Layout("jsonl", str(path)))
+        layout_out.append(_Layout("jsonl", str(path), period=period))
         with path.open("rb") as binary:
             items: list[Any] = []
             first, nbytes = 1, 0
@@ -377,7 +381,14 @@ def _chunks(path: Path, fmt: str, size: int, layout_out: list[_Layout], scheme: 
         if header is None:
             raise FactsError([dg.make("bad-facts-file", _("the CSV file is empty"),
                                       Location(str(path)), _("start with a header row"))])
-        layout_out.append(_csv_layout(scheme, header, str(path)))
+        layout = _csv_layout(scheme, header, str(path))
+        waiting = [f.id for f in scheme.model.facts
+                   if f.source == "period" and f.id not in layout.columns]
+        if waiting and period is None:
+            raise UsageError(_("the scheme reads the period ({names}), and {file} has no column "
+                               "for it: pass --period, e.g. --period 2024-03").format(
+                                   names=", ".join(waiting), file=path.name))
+        layout_out.append(replace(layout, period=period))
         rows: list[Any] = []
         first = 2
         for row in reader:
@@ -396,14 +407,16 @@ def score_file(scheme: CompiledScheme, source: str | Path, output: str | Path | 
                *, fmt: str | None = None, jobs: int = 1, chunk: int = 500,
                points: bool = False, skip_invalid: bool = False,
                progress: Callable[[int], None] | None = None,
-               stdout: IO[str] | None = None) -> StreamSummary:
+               stdout: IO[str] | None = None, period: str | None = None) -> StreamSummary:
     """Check and score every unit of `source` (.jsonl or .csv) and write one row per unit, in
     input order, to `output` (.csv or .jsonl; atomically) or to `stdout`.
 
     With problems in the facts nothing is written and FactsError lists them (the first
     MAX_PROBLEMS); with `skip_invalid` the valid units are written and the problems returned.
     `progress` is called with the size of the input done (bytes of JSON Lines, characters of
-    CSV), chunk by chunk.
+    CSV), chunk by chunk. `period` (e.g. "2024-03") fills in the scheme's `source: period` facts,
+    as for a facts file; without it the input must state them (a CSV without their columns is
+    refused up front).
     """
     source = Path(source)
     out_path = Path(output) if output is not None else None
@@ -413,7 +426,8 @@ def score_file(scheme: CompiledScheme, source: str | Path, output: str | Path | 
         raise UsageError(_("unknown output format {format!r}: csv or jsonl").format(
             format=out_fmt))
     layouts: list[_Layout] = []
-    chunks = _chunks(source, in_fmt, max(1, chunk), layouts, scheme)
+    chunks = _chunks(source, in_fmt, max(1, chunk), layouts, scheme,
+                     _period_items(scheme, period))
     try:
         if out_path is None:
             return _run(scheme, chunks, layouts, out_fmt, jobs, points, skip_invalid,
@@ -426,6 +440,21 @@ def score_file(scheme: CompiledScheme, source: str | Path, output: str | Path | 
             raise
         raise UsageError(_("cannot read {file}: {reason}").format(
             file=source, reason=exc.strerror or exc)) from None
+
+
+def _period_items(scheme: CompiledScheme, period: str | None
+                  ) -> tuple[tuple[str, Any], ...] | None:
+    """The values of the scheme's period facts for `period`; UsageError for text that is not
+    a period."""
+    if period is None:
+        return None
+    from .periods import Period, PeriodError, period_values
+
+    try:
+        values = period_values(Period.parse(period))
+    except PeriodError as exc:
+        raise UsageError(str(exc)) from None
+    return tuple((f.id, values.get(f.id)) for f in scheme.model.facts if f.source == "period")
 
 
 def _run(scheme: CompiledScheme, chunks: Iterator[tuple[int, list[Any], int]],

@@ -32,9 +32,12 @@ from .app import _load, facts_argument, handle_errors, main, scheme_argument
 @click.option("--skip-invalid", is_flag=True,
               help=N_("Write the units whose facts are valid and report the others, instead "
                       "of writing nothing."))
+@click.option("--period", default=None,
+              help=N_("The period the facts cover, e.g. 2024-03: fills in the scheme's facts "
+                      "declared `source: period`."))
 @handle_errors
 def score(scheme: Path, facts: Path, output: Path | None, fmt: str | None, jobs: int,
-          chunk: int, points: bool, skip_invalid: bool) -> None:
+          chunk: int, points: bool, skip_invalid: bool, period: str | None) -> None:
     from ..render.text import format_diagnostics
     from ..stream import score_file
 
@@ -49,7 +52,7 @@ def score(scheme: Path, facts: Path, output: Path | None, fmt: str | None, jobs:
     try:
         summary = score_file(compiled, facts, output, fmt=fmt, jobs=jobs, chunk=chunk,
                              points=points, skip_invalid=skip_invalid,
-                             progress=bar.update if bar is not None else None)
+                             progress=bar.update if bar is not None else None, period=period)
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
