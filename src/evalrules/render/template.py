@@ -43,7 +43,7 @@ TYPE_WORDS = {
 }
 SOURCE_WORDS = {"online": N_("online (platform data)"),
                 "offline": N_("offline (quality acceptance)"),
-                "period": N_("the period (filled in from 考核周期)")}
+                "period": N_("the period (filled in from the period cell above)")}
 LISTS_SHEET = "_lists"
 EARLIEST = dt.date(1900, 1, 1)
 LATEST = dt.date(9999, 12, 31)
@@ -97,7 +97,7 @@ def _range_text(decl: Fact | Field) -> str:
 
 def _default_text(fact: Fact) -> str:
     if fact.source == "period":
-        return _("not filled in")
+        return _("no need to fill in")
     if not fact.has_default:
         return _("required") if fact.required else _("optional")
     value = fact.default
