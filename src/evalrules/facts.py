@@ -333,12 +333,19 @@ class _Checker:
             if given is not None and given != value:
                 self.problem("bad-fact-value", _("{who}: `{fact}` ({label}) is {given}, but the "
                              "period gives {value}").format(who=who, fact=fact.id,
-                                                            label=fact.label, given=supplied[0],
-                                                            value=_plain(value)),
+                                                            label=fact.label,
+                                                            given=self.shown(given),
+                                                            value=self.shown(value)),
                              supplied[1], _("clear the cell: the value is filled in from "
                                             "the period (考核周期)") if self.table
                              else _("remove it: it is filled from the period"))
         return value
+
+    def shown(self, value: Any) -> str:
+        """A typed value as the user writes it: 是/否 in a cell, true/false in YAML."""
+        if isinstance(value, bool):
+            return ("是" if value else "否") if self.table else ("true" if value else "false")
+        return str(_plain(value))
 
     def typed(self, fact: Fact, raw: Any, path: Path, who: str, reasons: dict[str, str]) -> Any:
         if fact.is_list:

@@ -638,10 +638,8 @@ class _Reader:
         if not names:
             return None
         text = self.period_given or self.period
-        if self.period_given:
-            where = Location(self.file)
-        else:
-            where = self.period_at or table.at(0, 0)
+        where = Location(self.file) if self.period_given else (self.period_at or
+                                                               table.at(0, 0))
         hint = (_("fill in the period (考核周期) on the instructions sheet (填表说明), e.g. "
                   "2024-03, or pass --period") if table.sheet  # a workbook; CSV has no sheet
                 else _("pass --period, e.g. --period 2024-03"))
@@ -697,8 +695,9 @@ class _Reader:
                 continue
             value = row[1].value
             if key in SETTING_KEYS["period"] and not _is_blank(value):
+                # Excel takes 2024-03 typed into a cell for the date 2024-03-01: its month.
                 self.period = _unit_id(value) if not isinstance(value, dt.date) else \
-                    value.isoformat()
+                    f"{value.year:04d}-{value.month:02d}"
             elif key in SETTING_KEYS["scheme"] and not _is_blank(value) \
                     and _text(value) != self.scheme.id:
                 self.file_problem("bad-facts-file",

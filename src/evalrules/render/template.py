@@ -261,6 +261,10 @@ def template_sheets(scheme: Scheme, rows: int = DEFAULT_ROWS) -> list[Sheet]:
 def _instructions(scheme: Scheme) -> Sheet:
     names = _names()
     from_period = [f for f in scheme.facts if f.source == "period"]
+    period_note: list[list[object]] = [] if not from_period else [[
+        "8", _("Fill in the period above (e.g. 2024-03): {facts} are filled in from it and have "
+               "no column on the “{sheet}” sheet.").format(
+                   facts=listing(f.label for f in from_period), sheet=names.units)]]
     # The reader takes the text before a bracket as the key: 方案 or scheme, 考核周期 or period.
     rows: list[list[object]] = [
         [_("scheme (the scheme's id)"), scheme.id],
@@ -283,10 +287,7 @@ def _instructions(scheme: Scheme) -> Sheet:
                 "row per record, linked by the unit id; leave out units that have no records.")],
         ["7", _("When it is filled in, run: evalrules evaluate scheme.yaml this-file.xlsx -o "
                 "report.html")],
-        *([["8", _("Fill in the period above (e.g. 2024-03): {facts} are filled in from it and "
-                   "have no column on the “{sheet}” sheet.").format(
-                       facts=listing(f.label for f in from_period), sheet=names.units)]]
-          if from_period else []),
+        *period_note,
         [],
         [_("The facts")],
         [_("Name"), _("Id"), _("Type"), _("Measured in"), _("Range"), _("Default"), _("Source"),
