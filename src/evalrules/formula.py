@@ -12,12 +12,12 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import decimal
-import difflib
 import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 from types import CodeType, MappingProxyType
 from typing import Any
 
@@ -162,46 +162,53 @@ def _suggest(name: str, options: Iterable[str]) -> str:
             if len(picked) >= _SUGGEST_AMONG:
                 break
         near = picked[:_SUGGEST_AMONG]
+    import difflib  # only for a scheme with a problem
+
     close = difflib.get_close_matches(name, near, n=1, cutoff=0.7)
     return _("did you mean `{name}`?").format(name=close[0]) if close else ""
 
 
 # What Python's parser says about a formula, in the current language. Each English message is
-# the parser's own text; other messages are shown as the parser wrote them.
-_PARSER_WORDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), message) for pattern, message in (
-        (r"invalid syntax", N_("invalid syntax")),
-        (r"invalid syntax\. Perhaps you forgot a comma\?",
-         N_("invalid syntax. Perhaps you forgot a comma?")),
-        (r"invalid syntax\. Maybe you meant '==' or ':=' instead of '='\?",
-         N_("invalid syntax. Maybe you meant '==' or ':=' instead of '='?")),
-        (r"'(?P<bracket>.)' was never closed", N_("'{bracket}' was never closed")),
-        (r"unmatched '(?P<bracket>.)'", N_("unmatched '{bracket}'")),
-        (r"closing parenthesis '(?P<closing>.)' does not match opening parenthesis "
-         r"'(?P<opening>.)'",
-         N_("closing parenthesis '{closing}' does not match opening parenthesis '{opening}'")),
-        (r"unterminated string literal \(detected at line (?P<line>\d+)\)",
-         N_("unterminated string literal (detected at line {line})")),
-        (r"invalid character '(?P<char>.)' \((?P<code>U\+[0-9A-F]+)\)",
-         N_("invalid character '{char}' ({code})")),
-        (r"invalid non-printable character (?P<code>U\+[0-9A-F]+)",
-         N_("invalid non-printable character {code}")),
-        (r"invalid decimal literal", N_("invalid decimal literal")),
-        (r"leading zeros in decimal integer literals are not permitted; use an 0o prefix for "
-         r"octal integers",
-         N_("leading zeros in decimal integer literals are not permitted; use an 0o prefix for "
-            "octal integers")),
-        (r"expected 'else' after 'if' expression", N_("expected 'else' after 'if' expression")),
-        (r"positional argument follows keyword argument",
-         N_("positional argument follows keyword argument")),
-        (r"unexpected EOF while parsing", N_("unexpected EOF while parsing")),
-        (r"unexpected indent", N_("unexpected indent")),
-    ))
+# the parser's own text; other messages are shown as the parser wrote them. The patterns are
+# compiled on the first syntax error (_parser_table): a valid scheme needs none of them.
+_PARSER_WORDS: tuple[tuple[str, str], ...] = (
+    (r"invalid syntax", N_("invalid syntax")),
+    (r"invalid syntax\. Perhaps you forgot a comma\?",
+     N_("invalid syntax. Perhaps you forgot a comma?")),
+    (r"invalid syntax\. Maybe you meant '==' or ':=' instead of '='\?",
+     N_("invalid syntax. Maybe you meant '==' or ':=' instead of '='?")),
+    (r"'(?P<bracket>.)' was never closed", N_("'{bracket}' was never closed")),
+    (r"unmatched '(?P<bracket>.)'", N_("unmatched '{bracket}'")),
+    (r"closing parenthesis '(?P<closing>.)' does not match opening parenthesis "
+     r"'(?P<opening>.)'",
+     N_("closing parenthesis '{closing}' does not match opening parenthesis '{opening}'")),
+    (r"unterminated string literal \(detected at line (?P<line>\d+)\)",
+     N_("unterminated string literal (detected at line {line})")),
+    (r"invalid character '(?P<char>.)' \((?P<code>U\+[0-9A-F]+)\)",
+     N_("invalid character '{char}' ({code})")),
+    (r"invalid non-printable character (?P<code>U\+[0-9A-F]+)",
+     N_("invalid non-printable character {code}")),
+    (r"invalid decimal literal", N_("invalid decimal literal")),
+    (r"leading zeros in decimal integer literals are not permitted; use an 0o prefix for "
+     r"octal integers",
+     N_("leading zeros in decimal integer literals are not permitted; use an 0o prefix for "
+        "octal integers")),
+    (r"expected 'else' after 'if' expression", N_("expected 'else' after 'if' expression")),
+    (r"positional argument follows keyword argument",
+     N_("positional argument follows keyword argument")),
+    (r"unexpected EOF while parsing", N_("unexpected EOF while parsing")),
+    (r"unexpected indent", N_("unexpected indent")),
+)
+
+
+@cache
+def _parser_table() -> tuple[tuple[re.Pattern[str], str], ...]:
+    return tuple((re.compile(pattern), message) for pattern, message in _PARSER_WORDS)
 
 
 def _parser_words(text: str) -> str:
     """Python's description of a syntax error in a formula, in the current language."""
-    return translate_known(text, _PARSER_WORDS)
+    return translate_known(text, _parser_table())
 
 
 class _Checker(ast.NodeVisitor):

@@ -6,13 +6,12 @@ the offending key or value. No `$ref` is ever fetched: the registry holds only t
 
 from __future__ import annotations
 
-import difflib
 import json
+import os
 import re
 from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache
-from importlib import resources
 from numbers import Number
 from typing import Any
 
@@ -27,7 +26,16 @@ RESERVED_TOP_LEVEL: tuple[str, ...] = ()
 @lru_cache(maxsize=1)
 def scheme_json_schema() -> dict[str, Any]:
     """The JSON Schema of scheme format version 1, as shipped in the package."""
-    text = resources.files("evalrules").joinpath("schemas/scheme.schema.json").read_text("utf-8")
+    # Beside this module, read directly: importlib.resources (and the tempfile, shutil and
+    # zipfile modules it imports) would add some 15 ms to every `evalrules check`.
+    path = os.path.join(os.path.dirname(__file__), "schemas", "scheme.schema.json")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except FileNotFoundError:  # installed in a zip file, say
+        from importlib.resources import files
+
+        text = files("evalrules").joinpath("schemas/scheme.schema.json").read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
 
@@ -302,6 +310,8 @@ def _allowed_properties(schema: dict[str, Any], root: dict[str, Any]) -> list[st
 
 
 def _suggest(word: str, options: list[str]) -> str:
+    import difflib  # only for a scheme with a problem
+
     close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     return _("did you mean `{name}`?").format(name=close[0]) if close else ""
 
