@@ -142,8 +142,11 @@ def _is_plain(event: Any) -> bool:
 
 
 def _events(text: str, fast: bool) -> Any:
-    loader = _FAST_LOADER if fast and _FAST_LOADER is not None else yaml.SafeLoader
-    return yaml.parse(text, Loader=loader)
+    if fast and _FAST_LOADER is not None:
+        # libyaml's parser asked directly until it has no event left (None): the same events
+        # as yaml.parse gives, without a Python generator step around each one.
+        return iter(_FAST_LOADER(text).get_event, None)
+    return yaml.parse(text, Loader=yaml.SafeLoader)
 
 
 def _syntax_problem(exc: yaml.YAMLError, file: str) -> Diagnostic:
@@ -420,7 +423,8 @@ def load_yaml(text: str, file: str = "<text>", limits: Limits = DEFAULT_LIMITS,
                     problems.append(dg.make("too-large", _("more than {limit} YAML nodes").format(
                         limit=max_nodes), loc(event, ()), _("split the file")))
                     return None, problems
-                refuse_decorations(event, here)
+                if event.anchor is not None or event.tag is not None:
+                    refuse_decorations(event, here)
                 if len(stack) >= depth:
                     problems.append(dg.make("too-large", _("nesting deeper than {limit} "
                                                            "levels").format(limit=depth),
