@@ -115,12 +115,12 @@ class _Compiler:
             self.known[d.id] = f"derived:{d.id}"
         for node in scheme.nodes():
             self.known[node.id] = f"node:{node.id}"
+        # The names a formula may read, built once: compile_tree only reads it.
+        self.scalars: dict[str, Any] = {k: None for k in self.known if k not in self.known_lists}
 
     def compile(self, text: str, where: Location, consumer: str, *,
                 extra: Mapping[str, Any] | None = None) -> Formula | None:
-        known: dict[str, Any] = {k: None for k in self.known if k not in self.known_lists}
-        if extra:
-            known.update(extra)
+        known = {**self.scalars, **extra} if extra else self.scalars
         try:
             formula = compile_tree(text, known=known, known_lists=self.known_lists,
                                    limits=self.limits)
