@@ -112,6 +112,8 @@ class Filter:
 
 @dataclass(frozen=True, slots=True)
 class Formula:
+    """A checked, compiled formula and the names it reads (with their columns)."""
+
     text: str
     code: CodeType = field(repr=False, compare=False)
     names: frozenset[str]

@@ -250,7 +250,7 @@ def _every(checks: list[_Check]) -> _Check:
         return checks[0]
 
     def every(v: Any) -> bool:
-        for check in checks:
+        for check in checks:  # noqa: SIM110 - a loop makes no generator per value
             if not check(v):
                 return False
         return True
