@@ -129,13 +129,22 @@ class Formula:
         return eval(self.code, globals_, values)
 
 
+def _segment(source: str, node: ast.AST) -> str | None:
+    """ast.get_source_segment, without splitting the text into lines (for every literal) when
+    the formula is one line of ASCII, where columns are character offsets."""
+    line, end = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
+    if line == end == 1 and source.isascii() and "\n" not in source and "\r" not in source:
+        return source[node.col_offset:node.end_col_offset]  # type: ignore[attr-defined]
+    return ast.get_source_segment(source, node)
+
+
 def _literal(node: ast.Constant, source: str) -> Any:
     """A literal's value; numbers as exact decimals read from the source text, so that digits
     beyond a binary float's precision (and magnitudes beyond its range) are kept."""
     value = node.value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return value
-    segment = ast.get_source_segment(source, node) if source else None
+    segment = _segment(source, node) if source else None
     if segment:
         try:
             exact = Decimal(segment, context=CONTEXT)
@@ -480,6 +489,8 @@ class _Transformer(ast.NodeTransformer):
         self.known = known
         self.known_lists = known_lists
         self.limits = limits
+        # Nodes made here without a source position: compile() needs fix_missing_locations.
+        self.unlocated = False
 
     def _const(self, value: Any, node: ast.AST) -> ast.Name:
         name = f"_k{next(_CONSTANT_IDS)}"  # unique across formulas sharing one globals dict
@@ -514,6 +525,7 @@ class _Transformer(ast.NodeTransformer):
     def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
         self.generic_visit(node)
         if isinstance(node.op, ast.Pow):
+            self.unlocated = True
             call = ast.Call(func=ast.Name(id="_pow", ctx=ast.Load()),
                             args=[node.left, node.right], keywords=[])
             return ast.copy_location(call, node)
@@ -523,6 +535,7 @@ class _Transformer(ast.NodeTransformer):
         assert isinstance(node.func, ast.Name)
         name = node.func.id
         if name in AGGREGATES:
+            self.unlocated = True  # new keywords, and _bind(...) calls for conditions
             subject = node.args[0]
             fields = self.known_lists.get(subject.id, {}) if isinstance(subject, ast.Name) else {}
             args: list[ast.expr] = [subject]
@@ -611,9 +624,11 @@ def compile_tree(text: str, *, known: Mapping[str, Any] | None = None,
     tree = transformer.visit(tree)
     if fields is None:
         body = tree.body
-        tree.body = ast.copy_location(ast.Call(func=ast.Name(id="_result", ctx=ast.Load()),
+        result = ast.copy_location(ast.Name(id="_result", ctx=ast.Load()), body)
+        tree.body = ast.copy_location(ast.Call(func=result,
                                                args=[body], keywords=[]), body)
-    tree = ast.fix_missing_locations(tree)
+    if transformer.unlocated:
+        tree = ast.fix_missing_locations(tree)
     code = compile(tree, "<formula>", "eval")
     names = [(n, c) for n, c in checker.names if fields is None or n not in fields]
     return Formula(text=text, code=code, names=frozenset(n for n, _ in names),
