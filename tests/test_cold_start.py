@@ -197,10 +197,11 @@ def test_check_of_a_valid_scheme_imports_neither_jsonschema_nor_networkx() -> No
 
 def test_check_of_a_valid_scheme_imports_no_resource_reader_and_no_difflib() -> None:
     """The JSON Schema is read beside the module (importlib.resources would bring tempfile,
-    shutil and zipfile), and difflib is imported only to suggest a name for a problem."""
+    shutil and zipfile), difflib is imported only to suggest a name for a problem, and periods
+    only for a scheme with `source: period` facts (this one has none)."""
     modules = _modules_after(["check", str(ROOT / "schemes" / "pdca-post-evaluation.yaml")])
     assert "evalrules.validate" in modules
-    unwanted = {"importlib.resources", "tempfile", "zipfile", "difflib"}
+    unwanted = {"importlib.resources", "tempfile", "zipfile", "difflib", "evalrules.periods"}
     assert not unwanted & modules, unwanted & modules
 
 

@@ -1289,11 +1289,12 @@ def _check_periods(scheme: Scheme, b: _Builder) -> None:
 
 def check_period_facts(scheme: Scheme, b: _Builder, periods_declared: bool) -> None:
     """Facts with `source: period` name a value of the period and need `periods` declared."""
+    filled = [fact for fact in scheme.facts if fact.source == "period"]
+    if not filled:
+        return  # without importing periods (its dataclass and pattern) for nothing
     from .periods import PERIOD_FACTS
 
-    for fact in scheme.facts:
-        if fact.source != "period":
-            continue
+    for fact in filled:
         wanted = PERIOD_FACTS.get(fact.id)
         if wanted is None:
             b.problem("bad-fact-declaration", _("fact `{fact}` has `source: period`, but the "
