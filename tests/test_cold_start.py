@@ -193,3 +193,37 @@ def test_check_of_a_valid_scheme_imports_neither_jsonschema_nor_networkx() -> No
     assert "evalrules.compiler" in modules
     assert "jsonschema" not in modules
     assert "networkx" not in modules
+
+
+def test_check_of_a_valid_scheme_imports_no_resource_reader_and_no_difflib() -> None:
+    """The JSON Schema is read beside the module (importlib.resources would bring tempfile,
+    shutil and zipfile), difflib is imported only to suggest a name for a problem, and periods
+    only for a scheme with `source: period` facts (this one has none)."""
+    modules = _modules_after(["check", str(ROOT / "schemes" / "pdca-post-evaluation.yaml")])
+    assert "evalrules.validate" in modules
+    unwanted = {"importlib.resources", "tempfile", "zipfile", "difflib", "evalrules.periods"}
+    assert not unwanted & modules, unwanted & modules
+
+
+def test_check_of_a_valid_scheme_compiles_no_parser_message_pattern() -> None:
+    """The patterns that translate YAML and Python parser messages are compiled on the first
+    syntax error, not by every check."""
+    code = ("import sys\n"
+            "from evalrules.cli import main\n"
+            "try:\n"
+            f"    main(['check', {str(ROOT / 'schemes' / 'pdca-post-evaluation.yaml')!r}])\n"
+            "except SystemExit:\n"
+            "    pass\n"
+            "from evalrules import formula, yamlsource\n"
+            "sys.stderr.write(repr([formula._parser_table.cache_info().currsize,\n"
+            "                       yamlsource._parser_table.cache_info().currsize]))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=False)
+    assert done.stderr.strip().splitlines()[-1] == "[0, 0]"
+
+
+def test_the_schema_is_read_from_the_package() -> None:
+    from evalrules.validate import scheme_json_schema
+
+    shipped = ROOT / "src" / "evalrules" / "schemas" / "scheme.schema.json"
+    assert scheme_json_schema() == json.loads(shipped.read_text("utf-8"))

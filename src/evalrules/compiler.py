@@ -30,12 +30,16 @@ from .model import Adjustment, Derived, Node, Rating, Scheme, Veto
 
 @dataclass(frozen=True, slots=True)
 class DerivedPlan:
+    """A derived value and its compiled formula."""
+
     derived: Derived
     formula: Formula
 
 
 @dataclass(frozen=True, slots=True)
 class RulePlan:
+    """A deduction or bonus and its compiled condition, points and multiplier."""
+
     rule: Adjustment
     when: Formula | None
     points: Formula | Decimal
@@ -44,12 +48,16 @@ class RulePlan:
 
 @dataclass(frozen=True, slots=True)
 class VetoPlan:
+    """A veto and its compiled condition."""
+
     veto: Veto
     when: Formula
 
 
 @dataclass(frozen=True, slots=True)
 class NodePlan:
+    """A node with what decides its points: applicability, points, condition, rules, vetoes."""
+
     node: Node
     path: tuple[Node, ...]  # root .. node, for applicability
     applicable: tuple[tuple[str, Formula], ...]  # (node id, formula) along the path
@@ -61,6 +69,8 @@ class NodePlan:
 
 @dataclass(frozen=True, slots=True)
 class RatingPlan:
+    """A rating, its levels' compiled conditions and the vetoes that limit it."""
+
     rating: Rating
     level_conditions: Mapping[str, Formula]
     vetoes: tuple[Veto, ...]  # vetoes with an effect on this rating
@@ -71,6 +81,8 @@ PlanStep = DerivedPlan | RulePlan | VetoPlan | NodePlan | RatingPlan
 
 @dataclass(frozen=True, slots=True)
 class Edge:
+    """A dependency: `target` reads `source`, at `location` in the scheme."""
+
     source: str  # "fact:x", "derived:x", "node:x", "rule:x", "veto:x", "rating:x"
     target: str
     location: Location
@@ -78,6 +90,8 @@ class Edge:
 
 @dataclass(frozen=True, slots=True)
 class Plan:
+    """Everything evaluation needs: the steps in order, the graph, the formulas' globals."""
+
     scheme: Scheme
     steps: tuple[PlanStep, ...]
     edges: tuple[Edge, ...]
@@ -115,12 +129,12 @@ class _Compiler:
             self.known[d.id] = f"derived:{d.id}"
         for node in scheme.nodes():
             self.known[node.id] = f"node:{node.id}"
+        # The names a formula may read, built once: compile_tree only reads it.
+        self.scalars: dict[str, Any] = {k: None for k in self.known if k not in self.known_lists}
 
     def compile(self, text: str, where: Location, consumer: str, *,
                 extra: Mapping[str, Any] | None = None) -> Formula | None:
-        known: dict[str, Any] = {k: None for k in self.known if k not in self.known_lists}
-        if extra:
-            known.update(extra)
+        known = {**self.scalars, **extra} if extra else self.scalars
         try:
             formula = compile_tree(text, known=known, known_lists=self.known_lists,
                                    limits=self.limits)

@@ -43,6 +43,8 @@ class Location:
 
 @dataclass(frozen=True, slots=True)
 class Code:
+    """A diagnostic code: its stable number, its name, its severity and a summary."""
+
     code: str
     name: str
     severity: Severity

@@ -12,12 +12,12 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import decimal
-import difflib
 import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 from types import CodeType, MappingProxyType
 from typing import Any
 
@@ -112,6 +112,8 @@ class Filter:
 
 @dataclass(frozen=True, slots=True)
 class Formula:
+    """A checked, compiled formula and the names it reads (with their columns)."""
+
     text: str
     code: CodeType = field(repr=False, compare=False)
     names: frozenset[str]
@@ -127,13 +129,22 @@ class Formula:
         return eval(self.code, globals_, values)
 
 
+def _segment(source: str, node: ast.AST) -> str | None:
+    """ast.get_source_segment, without splitting the text into lines (for every literal) when
+    the formula is one line of ASCII, where columns are character offsets."""
+    line, end = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
+    if line == end == 1 and source.isascii() and "\n" not in source and "\r" not in source:
+        return source[node.col_offset:node.end_col_offset]  # type: ignore[attr-defined]
+    return ast.get_source_segment(source, node)
+
+
 def _literal(node: ast.Constant, source: str) -> Any:
     """A literal's value; numbers as exact decimals read from the source text, so that digits
     beyond a binary float's precision (and magnitudes beyond its range) are kept."""
     value = node.value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return value
-    segment = ast.get_source_segment(source, node) if source else None
+    segment = _segment(source, node) if source else None
     if segment:
         try:
             exact = Decimal(segment, context=CONTEXT)
@@ -162,46 +173,53 @@ def _suggest(name: str, options: Iterable[str]) -> str:
             if len(picked) >= _SUGGEST_AMONG:
                 break
         near = picked[:_SUGGEST_AMONG]
+    import difflib  # only for a scheme with a problem
+
     close = difflib.get_close_matches(name, near, n=1, cutoff=0.7)
     return _("did you mean `{name}`?").format(name=close[0]) if close else ""
 
 
 # What Python's parser says about a formula, in the current language. Each English message is
-# the parser's own text; other messages are shown as the parser wrote them.
-_PARSER_WORDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), message) for pattern, message in (
-        (r"invalid syntax", N_("invalid syntax")),
-        (r"invalid syntax\. Perhaps you forgot a comma\?",
-         N_("invalid syntax. Perhaps you forgot a comma?")),
-        (r"invalid syntax\. Maybe you meant '==' or ':=' instead of '='\?",
-         N_("invalid syntax. Maybe you meant '==' or ':=' instead of '='?")),
-        (r"'(?P<bracket>.)' was never closed", N_("'{bracket}' was never closed")),
-        (r"unmatched '(?P<bracket>.)'", N_("unmatched '{bracket}'")),
-        (r"closing parenthesis '(?P<closing>.)' does not match opening parenthesis "
-         r"'(?P<opening>.)'",
-         N_("closing parenthesis '{closing}' does not match opening parenthesis '{opening}'")),
-        (r"unterminated string literal \(detected at line (?P<line>\d+)\)",
-         N_("unterminated string literal (detected at line {line})")),
-        (r"invalid character '(?P<char>.)' \((?P<code>U\+[0-9A-F]+)\)",
-         N_("invalid character '{char}' ({code})")),
-        (r"invalid non-printable character (?P<code>U\+[0-9A-F]+)",
-         N_("invalid non-printable character {code}")),
-        (r"invalid decimal literal", N_("invalid decimal literal")),
-        (r"leading zeros in decimal integer literals are not permitted; use an 0o prefix for "
-         r"octal integers",
-         N_("leading zeros in decimal integer literals are not permitted; use an 0o prefix for "
-            "octal integers")),
-        (r"expected 'else' after 'if' expression", N_("expected 'else' after 'if' expression")),
-        (r"positional argument follows keyword argument",
-         N_("positional argument follows keyword argument")),
-        (r"unexpected EOF while parsing", N_("unexpected EOF while parsing")),
-        (r"unexpected indent", N_("unexpected indent")),
-    ))
+# the parser's own text; other messages are shown as the parser wrote them. The patterns are
+# compiled on the first syntax error (_parser_table): a valid scheme needs none of them.
+_PARSER_WORDS: tuple[tuple[str, str], ...] = (
+    (r"invalid syntax", N_("invalid syntax")),
+    (r"invalid syntax\. Perhaps you forgot a comma\?",
+     N_("invalid syntax. Perhaps you forgot a comma?")),
+    (r"invalid syntax\. Maybe you meant '==' or ':=' instead of '='\?",
+     N_("invalid syntax. Maybe you meant '==' or ':=' instead of '='?")),
+    (r"'(?P<bracket>.)' was never closed", N_("'{bracket}' was never closed")),
+    (r"unmatched '(?P<bracket>.)'", N_("unmatched '{bracket}'")),
+    (r"closing parenthesis '(?P<closing>.)' does not match opening parenthesis "
+     r"'(?P<opening>.)'",
+     N_("closing parenthesis '{closing}' does not match opening parenthesis '{opening}'")),
+    (r"unterminated string literal \(detected at line (?P<line>\d+)\)",
+     N_("unterminated string literal (detected at line {line})")),
+    (r"invalid character '(?P<char>.)' \((?P<code>U\+[0-9A-F]+)\)",
+     N_("invalid character '{char}' ({code})")),
+    (r"invalid non-printable character (?P<code>U\+[0-9A-F]+)",
+     N_("invalid non-printable character {code}")),
+    (r"invalid decimal literal", N_("invalid decimal literal")),
+    (r"leading zeros in decimal integer literals are not permitted; use an 0o prefix for "
+     r"octal integers",
+     N_("leading zeros in decimal integer literals are not permitted; use an 0o prefix for "
+        "octal integers")),
+    (r"expected 'else' after 'if' expression", N_("expected 'else' after 'if' expression")),
+    (r"positional argument follows keyword argument",
+     N_("positional argument follows keyword argument")),
+    (r"unexpected EOF while parsing", N_("unexpected EOF while parsing")),
+    (r"unexpected indent", N_("unexpected indent")),
+)
+
+
+@cache
+def _parser_table() -> tuple[tuple[re.Pattern[str], str], ...]:
+    return tuple((re.compile(pattern), message) for pattern, message in _PARSER_WORDS)
 
 
 def _parser_words(text: str) -> str:
     """Python's description of a syntax error in a formula, in the current language."""
-    return translate_known(text, _PARSER_WORDS)
+    return translate_known(text, _parser_table())
 
 
 class _Checker(ast.NodeVisitor):
@@ -471,6 +489,8 @@ class _Transformer(ast.NodeTransformer):
         self.known = known
         self.known_lists = known_lists
         self.limits = limits
+        # Nodes made here without a source position: compile() needs fix_missing_locations.
+        self.unlocated = False
 
     def _const(self, value: Any, node: ast.AST) -> ast.Name:
         name = f"_k{next(_CONSTANT_IDS)}"  # unique across formulas sharing one globals dict
@@ -505,6 +525,7 @@ class _Transformer(ast.NodeTransformer):
     def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
         self.generic_visit(node)
         if isinstance(node.op, ast.Pow):
+            self.unlocated = True
             call = ast.Call(func=ast.Name(id="_pow", ctx=ast.Load()),
                             args=[node.left, node.right], keywords=[])
             return ast.copy_location(call, node)
@@ -514,6 +535,7 @@ class _Transformer(ast.NodeTransformer):
         assert isinstance(node.func, ast.Name)
         name = node.func.id
         if name in AGGREGATES:
+            self.unlocated = True  # new keywords, and _bind(...) calls for conditions
             subject = node.args[0]
             fields = self.known_lists.get(subject.id, {}) if isinstance(subject, ast.Name) else {}
             args: list[ast.expr] = [subject]
@@ -602,9 +624,11 @@ def compile_tree(text: str, *, known: Mapping[str, Any] | None = None,
     tree = transformer.visit(tree)
     if fields is None:
         body = tree.body
-        tree.body = ast.copy_location(ast.Call(func=ast.Name(id="_result", ctx=ast.Load()),
+        result = ast.copy_location(ast.Name(id="_result", ctx=ast.Load()), body)
+        tree.body = ast.copy_location(ast.Call(func=result,
                                                args=[body], keywords=[]), body)
-    tree = ast.fix_missing_locations(tree)
+    if transformer.unlocated:
+        tree = ast.fix_missing_locations(tree)
     code = compile(tree, "<formula>", "eval")
     names = [(n, c) for n, c in checker.names if fields is None or n not in fields]
     return Formula(text=text, code=code, names=frozenset(n for n, _ in names),

@@ -27,6 +27,8 @@ MB = 1_000_000
 
 @dataclass(frozen=True, slots=True)
 class Limits:
+    """Bounds on the input evalrules reads and the work it does (see docs/security.md)."""
+
     # Scheme files
     scheme_bytes: int = 2 * MB  # size of one scheme file
     yaml_depth: int = 64  # nesting of mappings and lists, in schemes and YAML/JSON facts

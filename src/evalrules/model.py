@@ -67,6 +67,8 @@ def parse_interval(text: str) -> Interval | None:
 
 @dataclass(frozen=True, slots=True)
 class Category:
+    """A kind of unit evaluated (e.g. one of the branch categories)."""
+
     id: str
     label: str
     description: str
@@ -75,6 +77,8 @@ class Category:
 
 @dataclass(frozen=True, slots=True)
 class Field:
+    """A field of each record of a list fact."""
+
     id: str
     label: str
     type: str
@@ -89,6 +93,8 @@ class Field:
 
 @dataclass(frozen=True, slots=True)
 class Fact:
+    """An input a unit supplies: a value, or a list of records with fields."""
+
     id: str
     label: str
     type: str
@@ -111,6 +117,8 @@ class Fact:
 
 @dataclass(frozen=True, slots=True)
 class Derived:
+    """A named intermediate value computed from facts by a formula."""
+
     id: str
     label: str
     formula: str
@@ -137,6 +145,8 @@ class PerCategory:
 
 @dataclass(frozen=True, slots=True)
 class Node:
+    """A node of the indicator tree: a criterion with points, or a group of children."""
+
     id: str
     label: str
     description: str
@@ -193,6 +203,8 @@ class Adjustment:
 
 @dataclass(frozen=True, slots=True)
 class VetoEffect:
+    """What a veto does when it fires: zero a node, or limit, set or block a rating."""
+
     kind: str  # "zero" | "set" | "at_most" | "block" | "no_award"
     node: str | None = None
     rating: str | None = None
@@ -203,6 +215,8 @@ class VetoEffect:
 
 @dataclass(frozen=True, slots=True)
 class Veto:
+    """A condition that alone zeroes a node or limits a rating (否决项)."""
+
     id: str
     label: str
     description: str
@@ -218,6 +232,8 @@ class Veto:
 
 @dataclass(frozen=True, slots=True)
 class Level:
+    """A level of a rating: a range of points and an optional extra condition."""
+
     id: str
     label: str
     description: str
@@ -230,6 +246,8 @@ class Level:
 
 @dataclass(frozen=True, slots=True)
 class Rating:
+    """Bands on a node's points (stars, grades), or a rating derived from others."""
+
     id: str
     label: str
     description: str
@@ -259,6 +277,8 @@ class Rating:
 
 @dataclass(frozen=True, slots=True)
 class SchemeTest:
+    """An embedded test: facts in, expected points and ratings out."""
+
     name: str
     category: str
     facts: Mapping[str, Any]
@@ -286,6 +306,8 @@ class Rollup:
 
 @dataclass(frozen=True, slots=True)
 class Ranking:
+    """An order of units by a node's points, overall or within each category."""
+
     id: str
     label: str
     of: str
@@ -297,6 +319,8 @@ class Ranking:
 
 @dataclass(frozen=True, slots=True)
 class Quota:
+    """At most so many units (or such a share) may hold a rating level."""
+
     id: str
     label: str
     rating: str
@@ -310,6 +334,8 @@ class Quota:
 
 @dataclass(frozen=True, slots=True)
 class Award:
+    """The top N units of a ranking per period."""
+
     id: str
     label: str
     ranking: str
@@ -1263,11 +1289,12 @@ def _check_periods(scheme: Scheme, b: _Builder) -> None:
 
 def check_period_facts(scheme: Scheme, b: _Builder, periods_declared: bool) -> None:
     """Facts with `source: period` name a value of the period and need `periods` declared."""
+    filled = [fact for fact in scheme.facts if fact.source == "period"]
+    if not filled:
+        return  # without importing periods (its dataclass and pattern) for nothing
     from .periods import PERIOD_FACTS
 
-    for fact in scheme.facts:
-        if fact.source != "period":
-            continue
+    for fact in filled:
         wanted = PERIOD_FACTS.get(fact.id)
         if wanted is None:
             b.problem("bad-fact-declaration", _("fact `{fact}` has `source: period`, but the "

@@ -28,6 +28,8 @@ CONTEXT = decimal.Context(
 
 @dataclass(frozen=True, slots=True)
 class NumericPolicy:
+    """How points are rounded: to `places` decimal places with the `rounding` mode."""
+
     places: int = 2
     rounding: str = "half_up"
 

@@ -6,13 +6,12 @@ the offending key or value. No `$ref` is ever fetched: the registry holds only t
 
 from __future__ import annotations
 
-import difflib
 import json
+import os
 import re
 from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache
-from importlib import resources
 from numbers import Number
 from typing import Any
 
@@ -27,7 +26,16 @@ RESERVED_TOP_LEVEL: tuple[str, ...] = ()
 @lru_cache(maxsize=1)
 def scheme_json_schema() -> dict[str, Any]:
     """The JSON Schema of scheme format version 1, as shipped in the package."""
-    text = resources.files("evalrules").joinpath("schemas/scheme.schema.json").read_text("utf-8")
+    # Beside this module, read directly: importlib.resources (and the tempfile, shutil and
+    # zipfile modules it imports) would add some 15 ms to every `evalrules check`.
+    path = os.path.join(os.path.dirname(__file__), "schemas", "scheme.schema.json")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except FileNotFoundError:  # installed in a zip file, say
+        from importlib.resources import files
+
+        text = files("evalrules").joinpath("schemas/scheme.schema.json").read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
 
@@ -57,6 +65,9 @@ _ANNOTATIONS = frozenset({"$schema", "$id", "$defs", "title", "description", "ex
 
 
 def _is_number(value: Any) -> bool:
+    kind = type(value)
+    if kind is int or kind is Decimal or kind is float:  # the usual ones, before the ABC
+        return True
     return isinstance(value, Number) and not isinstance(value, bool)
 
 
@@ -66,6 +77,8 @@ def _is_integer(value: Any) -> bool:
         isinstance(value, float) and value.is_integer())
 
 
+# The types whose test is isinstance() alone ("boolean": a bool is an int, never the reverse).
+_CLASSES: dict[str, type] = {"object": dict, "array": list, "string": str, "boolean": bool}
 _TYPES: dict[str, _Check] = {
     "object": lambda v: isinstance(v, dict),
     "array": lambda v: isinstance(v, list),
@@ -102,6 +115,7 @@ class _FastSchema:
     def __init__(self, root: dict[str, Any]) -> None:
         self.root = root
         self.defs: dict[str, _Check] = {}
+        self.pending: set[str] = set()  # definitions being compiled
         self.check = self.compile(root)
         for name in root.get("$defs", {}):
             self.ref(f"#/$defs/{name}")  # every definition compiles now: none is unsupported
@@ -115,9 +129,13 @@ class _FastSchema:
             if target is None:
                 raise _Unsupported(f"$ref {ref}")
             self.defs[name] = lambda v: False  # placeholder while compiling a recursive one
+            self.pending.add(name)
             compiled = self.compile(target)
+            self.pending.discard(name)
             self.defs[name] = compiled
-        defs = self.defs
+        if name not in self.pending:
+            return self.defs[name]
+        defs = self.defs  # a definition that refers to itself: found when called
         return lambda v: defs[name](v)
 
     def compile(self, schema: Any) -> _Check:
@@ -134,9 +152,7 @@ class _FastSchema:
             checks.append(self.keyword(key, value, schema))
         if "properties" in schema or "additionalProperties" in schema:
             checks.append(self.properties(schema))
-        if len(checks) == 1:
-            return checks[0]
-        return lambda v: all(check(v) for check in checks)
+        return _every(checks)
 
     def keyword(self, key: str, value: Any, schema: dict[str, Any]) -> _Check:
         if key == "$ref":
@@ -145,7 +161,12 @@ class _FastSchema:
             kinds = value if isinstance(value, list) else [value]
             if any(kind not in _TYPES for kind in kinds):
                 raise _Unsupported(f"type {value!r}")
+            if all(kind in _CLASSES for kind in kinds):  # one isinstance() call
+                classes = tuple(_CLASSES[kind] for kind in kinds)
+                return lambda v: isinstance(v, classes)
             tests = [_TYPES[kind] for kind in kinds]
+            if len(tests) == 1:
+                return tests[0]
             return lambda v: any(test(v) for test in tests)
         if key == "required":
             names = list(value)
@@ -166,7 +187,14 @@ class _FastSchema:
             if "prefixItems" in schema:
                 raise _Unsupported("prefixItems")
             item = self.compile(value)
-            return lambda v: not isinstance(v, list) or all(item(x) for x in v)
+
+            def items(v: Any) -> bool:
+                if isinstance(v, list):
+                    for x in v:
+                        if not item(x):
+                            return False
+                return True
+            return items
         if key == "propertyNames":
             name = self.compile(value)
             return lambda v: not isinstance(v, dict) or all(name(k) for k in v)
@@ -214,6 +242,19 @@ class _FastSchema:
                 raise _Unsupported(f"$ref {ref}")
             names |= self.evaluated(self.root["$defs"][ref[len("#/$defs/"):]])
         return names
+
+
+def _every(checks: list[_Check]) -> _Check:
+    """One check made of several, tried in order (a loop: no generator per value)."""
+    if len(checks) == 1:
+        return checks[0]
+
+    def every(v: Any) -> bool:
+        for check in checks:  # noqa: SIM110 - a loop makes no generator per value
+            if not check(v):
+                return False
+        return True
+    return every
 
 
 def _bound(key: str, limit: Any) -> _Check:
@@ -302,6 +343,8 @@ def _allowed_properties(schema: dict[str, Any], root: dict[str, Any]) -> list[st
 
 
 def _suggest(word: str, options: list[str]) -> str:
+    import difflib  # only for a scheme with a problem
+
     close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     return _("did you mean `{name}`?").format(name=close[0]) if close else ""
 

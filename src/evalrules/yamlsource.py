@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 import yaml
@@ -141,8 +142,11 @@ def _is_plain(event: Any) -> bool:
 
 
 def _events(text: str, fast: bool) -> Any:
-    loader = _FAST_LOADER if fast and _FAST_LOADER is not None else yaml.SafeLoader
-    return yaml.parse(text, Loader=loader)
+    if fast and _FAST_LOADER is not None:
+        # libyaml's parser asked directly until it has no event left (None): the same events
+        # as yaml.parse gives, without a Python generator step around each one.
+        return iter(_FAST_LOADER(text).get_event, None)
+    return yaml.parse(text, Loader=yaml.SafeLoader)
 
 
 def _syntax_problem(exc: yaml.YAMLError, file: str) -> Diagnostic:
@@ -162,72 +166,77 @@ def _syntax_problem(exc: yaml.YAMLError, file: str) -> Diagnostic:
 # What YAML parsers say (PyYAML's pure parser, then libyaml's), in the current language. Each
 # English message is the parser's own text, so English output is what the parser wrote; the text
 # a parser fills in (a token, a character) is kept as written. Other messages are shown as the
-# parser wrote them.
-_PARSER_WORDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), message) for pattern, message in (
-        (r"while parsing a block mapping", N_("while parsing a block mapping")),
-        (r"while parsing a flow mapping", N_("while parsing a flow mapping")),
-        (r"while parsing a block collection", N_("while parsing a block collection")),
-        (r"while parsing a flow sequence", N_("while parsing a flow sequence")),
-        (r"while parsing a node", N_("while parsing a node")),
-        (r"while parsing a block node", N_("while parsing a block node")),
-        (r"while parsing a flow node", N_("while parsing a flow node")),
-        (r"while parsing a tag", N_("while parsing a tag")),
-        (r"while scanning a simple key", N_("while scanning a simple key")),
-        (r"while scanning a quoted scalar", N_("while scanning a quoted scalar")),
-        (r"while scanning a double-quoted scalar", N_("while scanning a double-quoted scalar")),
-        (r"while scanning a single-quoted scalar", N_("while scanning a single-quoted scalar")),
-        (r"while scanning a block scalar", N_("while scanning a block scalar")),
-        (r"while scanning an anchor", N_("while scanning an anchor")),
-        (r"while scanning an alias", N_("while scanning an alias")),
-        (r"while scanning a tag", N_("while scanning a tag")),
-        (r"while scanning a directive", N_("while scanning a directive")),
-        (r"while scanning for the next token", N_("while scanning for the next token")),
-        (r"mapping values are not allowed here", N_("mapping values are not allowed here")),
-        (r"mapping values are not allowed in this context",
-         N_("mapping values are not allowed in this context")),
-        (r"sequence entries are not allowed here", N_("sequence entries are not allowed here")),
-        (r"mapping keys are not allowed here", N_("mapping keys are not allowed here")),
-        (r"could not find expected ':'", N_("could not find expected ':'")),
-        (r"did not find expected key", N_("did not find expected key")),
-        (r"did not find expected '-' indicator", N_("did not find expected '-' indicator")),
-        (r"did not find expected node content", N_("did not find expected node content")),
-        (r"did not find expected (?P<first>'[^']*') or (?P<second>'[^']*')",
-         N_("did not find expected {first} or {second}")),
-        (r"expected <block end>, but found (?P<found>.+)",
-         N_("expected <block end>, but found {found}")),
-        (r"expected (?P<first>'[^']*') or (?P<second>'[^']*'), but got (?P<found>.+)",
-         N_("expected {first} or {second}, but got {found}")),
-        (r"expected the node content, but found (?P<found>.+)",
-         N_("expected the node content, but found {found}")),
-        (r"expected a comment or a line break, but found (?P<found>.+)",
-         N_("expected a comment or a line break, but found {found}")),
-        (r"expected alphabetic or numeric character, but found (?P<found>.+)",
-         N_("expected alphabetic or numeric character, but found {found}")),
-        (r"expected '<document start>', but found (?P<found>.+)",
-         N_("expected '<document start>', but found {found}")),
-        (r"found character (?P<found>.+) that cannot start any token",
-         N_("found character {found} that cannot start any token")),
-        (r"found character that cannot start any token",
-         N_("found character that cannot start any token")),
-        (r"found unexpected end of stream", N_("found unexpected end of stream")),
-        (r"found unexpected document separator", N_("found unexpected document separator")),
-        (r"found unknown escape character (?P<found>.+)",
-         N_("found unknown escape character {found}")),
-        (r"found unknown escape character", N_("found unknown escape character")),
-        (r"found undefined tag handle (?P<found>.+)", N_("found undefined tag handle {found}")),
-        (r"found a tab character that violates indentation",
-         N_("found a tab character that violates indentation")),
-        (r"found a tab character where an indentation space is expected",
-         N_("found a tab character where an indentation space is expected")),
-        (r"invalid indentation or unclosed '\[' or '\{'",
-         N_("invalid indentation or unclosed '[' or '{'")),
-    ))
+# parser wrote them. The patterns are compiled on the first syntax error (_parser_table): a
+# well-formed file needs none of them.
+_PARSER_WORDS: tuple[tuple[str, str], ...] = (
+    (r"while parsing a block mapping", N_("while parsing a block mapping")),
+    (r"while parsing a flow mapping", N_("while parsing a flow mapping")),
+    (r"while parsing a block collection", N_("while parsing a block collection")),
+    (r"while parsing a flow sequence", N_("while parsing a flow sequence")),
+    (r"while parsing a node", N_("while parsing a node")),
+    (r"while parsing a block node", N_("while parsing a block node")),
+    (r"while parsing a flow node", N_("while parsing a flow node")),
+    (r"while parsing a tag", N_("while parsing a tag")),
+    (r"while scanning a simple key", N_("while scanning a simple key")),
+    (r"while scanning a quoted scalar", N_("while scanning a quoted scalar")),
+    (r"while scanning a double-quoted scalar", N_("while scanning a double-quoted scalar")),
+    (r"while scanning a single-quoted scalar", N_("while scanning a single-quoted scalar")),
+    (r"while scanning a block scalar", N_("while scanning a block scalar")),
+    (r"while scanning an anchor", N_("while scanning an anchor")),
+    (r"while scanning an alias", N_("while scanning an alias")),
+    (r"while scanning a tag", N_("while scanning a tag")),
+    (r"while scanning a directive", N_("while scanning a directive")),
+    (r"while scanning for the next token", N_("while scanning for the next token")),
+    (r"mapping values are not allowed here", N_("mapping values are not allowed here")),
+    (r"mapping values are not allowed in this context",
+     N_("mapping values are not allowed in this context")),
+    (r"sequence entries are not allowed here", N_("sequence entries are not allowed here")),
+    (r"mapping keys are not allowed here", N_("mapping keys are not allowed here")),
+    (r"could not find expected ':'", N_("could not find expected ':'")),
+    (r"did not find expected key", N_("did not find expected key")),
+    (r"did not find expected '-' indicator", N_("did not find expected '-' indicator")),
+    (r"did not find expected node content", N_("did not find expected node content")),
+    (r"did not find expected (?P<first>'[^']*') or (?P<second>'[^']*')",
+     N_("did not find expected {first} or {second}")),
+    (r"expected <block end>, but found (?P<found>.+)",
+     N_("expected <block end>, but found {found}")),
+    (r"expected (?P<first>'[^']*') or (?P<second>'[^']*'), but got (?P<found>.+)",
+     N_("expected {first} or {second}, but got {found}")),
+    (r"expected the node content, but found (?P<found>.+)",
+     N_("expected the node content, but found {found}")),
+    (r"expected a comment or a line break, but found (?P<found>.+)",
+     N_("expected a comment or a line break, but found {found}")),
+    (r"expected alphabetic or numeric character, but found (?P<found>.+)",
+     N_("expected alphabetic or numeric character, but found {found}")),
+    (r"expected '<document start>', but found (?P<found>.+)",
+     N_("expected '<document start>', but found {found}")),
+    (r"found character (?P<found>.+) that cannot start any token",
+     N_("found character {found} that cannot start any token")),
+    (r"found character that cannot start any token",
+     N_("found character that cannot start any token")),
+    (r"found unexpected end of stream", N_("found unexpected end of stream")),
+    (r"found unexpected document separator", N_("found unexpected document separator")),
+    (r"found unknown escape character (?P<found>.+)",
+     N_("found unknown escape character {found}")),
+    (r"found unknown escape character", N_("found unknown escape character")),
+    (r"found undefined tag handle (?P<found>.+)", N_("found undefined tag handle {found}")),
+    (r"found a tab character that violates indentation",
+     N_("found a tab character that violates indentation")),
+    (r"found a tab character where an indentation space is expected",
+     N_("found a tab character where an indentation space is expected")),
+    (r"invalid indentation or unclosed '\[' or '\{'",
+     N_("invalid indentation or unclosed '[' or '{'")),
+)
+
+
+@cache
+def _parser_table() -> tuple[tuple[re.Pattern[str], str], ...]:
+    return tuple((re.compile(pattern), message) for pattern, message in _PARSER_WORDS)
 
 
 def _parser_words(text: str) -> str:
     """A YAML parser's message in the current language, when it is one evalrules knows."""
-    return translate_known(text, _PARSER_WORDS)
+    return translate_known(text, _parser_table())
 
 
 def _pure_syntax_problem(text: str, file: str) -> Diagnostic | None:
@@ -414,7 +423,8 @@ def load_yaml(text: str, file: str = "<text>", limits: Limits = DEFAULT_LIMITS,
                     problems.append(dg.make("too-large", _("more than {limit} YAML nodes").format(
                         limit=max_nodes), loc(event, ()), _("split the file")))
                     return None, problems
-                refuse_decorations(event, here)
+                if event.anchor is not None or event.tag is not None:
+                    refuse_decorations(event, here)
                 if len(stack) >= depth:
                     problems.append(dg.make("too-large", _("nesting deeper than {limit} "
                                                            "levels").format(limit=depth),

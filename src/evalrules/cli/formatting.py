@@ -25,6 +25,8 @@ _OPENING = set("（《「『【〔“‘([{")
 def width(text: str) -> int:
     """The columns `text` takes in a terminal: wide and full-width characters count 2,
     combining marks 0."""
+    if text.isascii():  # no ASCII character is wide or combining
+        return len(text)
     total = 0
     for ch in text:
         if unicodedata.combining(ch):
@@ -86,24 +88,29 @@ def fill(text: str, limit: int, initial_indent: str = "", subsequent_indent: str
     """One paragraph, wrapped to `limit` columns."""
     lines: list[str] = []
     line = initial_indent
+    used = width(line)  # the columns of `line`, kept as it grows (widths add up)
     empty = True  # nothing but the indent on the line yet
     space = False
     for token in _tokens(" ".join(text.split()) if text.strip() else ""):
         if token == " ":
             space = not empty
             continue
-        if not empty and width(line) + width(token) + (1 if space else 0) > limit:
+        size = width(token)
+        if not empty and used + size + (1 if space else 0) > limit:
             lines.append(line.rstrip())
-            line = subsequent_indent
+            line, used = subsequent_indent, width(subsequent_indent)
         elif space:
             line += " "
-        if width(line) + width(token) > limit:  # longer than a whole line: break inside it
-            pieces = list(_split_long(token, max(limit - width(line), 1)))
+            used += 1
+        if used + size > limit:  # longer than a whole line: break inside it
+            pieces = list(_split_long(token, max(limit - used, 1)))
             for piece in pieces[:-1]:
                 lines.append(line + piece)
-                line = subsequent_indent
+                line, used = subsequent_indent, width(subsequent_indent)
             token = pieces[-1]
+            size = width(token)
         line += token
+        used += size
         empty = False
         space = False
     if not empty:
