@@ -29,6 +29,7 @@ import ast
 import copy
 import decimal
 import itertools
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -81,17 +82,19 @@ class _Source:
     prefix: str
     level: int = 1
     reads: set[str] = field(default_factory=set)
+    # A constant's name by its value: a Decimal by its digits (2.50 is not 2.5), anything else
+    # by identity.
+    names: dict[tuple[Any, ...], str] = field(default_factory=dict)
 
     def emit(self, text: str) -> None:
         self.lines.append("    " * self.level + text)
 
     def const(self, value: Any) -> str:
-        for name, existing in self.constants.items():
-            if existing is value or (type(existing) is type(value) is Decimal
-                                     and existing.as_tuple() == value.as_tuple()):
-                return name
-        name = f"{self.prefix}{len(self.constants)}"
-        self.constants[name] = value
+        key = ("d", value.as_tuple()) if type(value) is Decimal else ("o", id(value))
+        name = self.names.get(key)
+        if name is None:
+            name = self.names[key] = f"{self.prefix}{len(self.constants)}"
+            self.constants[name] = value  # held here, so the id in the key stays its own
         return name
 
 
@@ -461,6 +464,9 @@ def _min_max(name: str, ranges: list[Range]) -> Range:
     return None if low is None and high is None else (low, high)
 
 
+_WINDOWS: weakref.WeakKeyDictionary[Any, tuple[int, int] | None] = weakref.WeakKeyDictionary()
+
+
 def _probe_window(passes: Callable[[Decimal], bool]) -> tuple[int, int] | None:
     """The adjusted exponents `passes` accepts, if they form one interval and nothing else
     (sign, digits) matters."""
@@ -546,7 +552,12 @@ class _Generator:
         if "_result" not in self.plan.globals:
             return None
         if self._window is _UNSET:
-            self._window = _probe_window(self.result_check)
+            bound = self.plan.globals["_result"]
+            # Probed once per plan (each of its categories' generators asks; probing formats
+            # some two thousand refusals).
+            self._window = _WINDOWS.get(bound, _UNSET)
+            if self._window is _UNSET:
+                self._window = _WINDOWS[bound] = _probe_window(self.result_check)
         window: tuple[int, int] | None = self._window
         return window
 
@@ -568,7 +579,7 @@ class _Generator:
     def expr(self, formula: Formula) -> tuple[str, str | None]:
         assert formula.expression is not None
         tree, kind = self.exprs.top(formula.expression, formula)
-        return "(" + ast.unparse(ast.fix_missing_locations(tree)) + ")", kind
+        return "(" + ast.unparse(tree) + ")", kind  # unparse needs no positions
 
     def condition(self, formula: Formula) -> str:
         text, kind = self.expr(formula)
@@ -665,7 +676,7 @@ class _Generator:
     def derived(self, step: DerivedPlan) -> None:
         assert step.formula.expression is not None
         tree, kind = self.exprs.top(step.formula.expression, step.formula)
-        text = "(" + ast.unparse(ast.fix_missing_locations(tree)) + ")"
+        text = "(" + ast.unparse(tree) + ")"
         self.types[step.derived.id] = kind
         self.ranges[step.derived.id] = self.exprs.range(tree) if kind == NUM else None
         self.src.emit(f"v_{step.derived.id} = {text}")
@@ -811,7 +822,7 @@ class _Generator:
                     checked, values = True, _hull([
                         (v, v) for v in self.leaves(folded)])
                 else:
-                    text = "(" + ast.unparse(ast.fix_missing_locations(tree)) + ")"
+                    text = "(" + ast.unparse(tree) + ")"
                     if self.trace:
                         s.emit(f"_w = {text}")
                         self.record(step.points, "_w")
