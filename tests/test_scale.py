@@ -258,6 +258,19 @@ def test_the_benchmark_command_runs_and_every_engine_agrees(capsys: pytest.Captu
     assert "µs/branch" in out
 
 
+def test_the_streaming_benchmark_runs_and_both_runs_write_the_same_rows(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`python -m bench.stream` on a tiny input: one job, two independent halves and two jobs,
+    all real `evalrules score` processes; the one-job and two-job results are the same bytes."""
+    from bench.stream import main as stream_main
+
+    assert stream_main(["--units", "40", "--single", "30", "--repeat", "1", "--speed-up-only",
+                        "--dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "identical output" in out and "two independent processes" in out
+    assert (tmp_path / "results-1-jobs.csv").read_bytes().count(b"\n") == 31  # header + 30
+
+
 def test_generated_units_are_seeded() -> None:
     """The same seed gives the same branches."""
     w = make_workload(10, seed=1)
