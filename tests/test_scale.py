@@ -117,6 +117,30 @@ def test_streaming_refuses_bad_facts_and_leaves_the_old_output(small: Any, tmp_p
         assert (summary.skipped, summary.units, summary.problem_count) == (2, 128, 2)
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_problems_name_the_line_of_the_unit_after_blank_lines(small: Any, tmp_path: Path,
+                                                             jobs: int) -> None:
+    """Blank lines, and in CSV a value running over two lines, do not shift the line a
+    problem names: it is the line where the unit starts."""
+    scheme, _, facts = small
+    lines = facts.read_text(encoding="utf-8").splitlines()[:9]
+    broken = json.loads(lines[7])
+    broken["category"] = "nowhere"
+    lines[7] = json.dumps(broken)
+    source = tmp_path / "units.jsonl"
+    source.write_text("\n".join([*lines[:3], "", "  ", *lines[3:]]) + "\n", encoding="utf-8")
+    with pytest.raises(FactsError) as info:
+        score_file(scheme, source, tmp_path / "out.csv", jobs=jobs, chunk=3)
+    assert [d.location.line for d in info.value.diagnostics] == [10]
+    table = tmp_path / "units.csv"
+    table.write_text('id,name,category\nA,"two\nlines",production\n\nB,b,nowhere\n'
+                     'C,"more\n\nlines",nowhere\n', encoding="utf-8")
+    with pytest.raises(FactsError) as info:
+        score_file(scheme, table, tmp_path / "out.csv", jobs=jobs, chunk=1)
+    assert [d.location.line for d in info.value.diagnostics
+            if d.name == "unknown-unit-category"] == [5, 6]
+
+
 def test_streamed_output_has_the_permissions_of_every_other_output(small: Any,
                                                                     tmp_path: Path) -> None:
     """`score -o` writes through evalrules.atomic: a new file gets 0666 less the umask (not the

@@ -163,24 +163,23 @@ class _Done:
     size: int = 0  # bytes of input the chunk held, for the progress bar
 
 
-def _work(chunk: tuple[int, list[Any], int]) -> _Done:
+def _work(chunk: tuple[list[tuple[int, Any]], int]) -> _Done:
     return _process(_WORKER["scheme"], _WORKER["layout"], _WORKER["fmt"], _WORKER["points"],
                     chunk)
 
 
 def _process(scheme: CompiledScheme, layout: _Layout, fmt: str, points: bool,
-             chunk: tuple[int, list[Any], int]) -> _Done:
+             chunk: tuple[list[tuple[int, Any]], int]) -> _Done:
     from .facts import UnitChecker
 
-    first_line, items, size = chunk
+    items, size = chunk
     # One checker per chunk: duplicate ids across chunks are found by the caller.
     checker = UnitChecker(scheme.model, lambda path, key=False: Location(
         layout.file, int(path[0]) if path else 0, 0, tuple(path[1:])),
         period_values=dict(layout.period) if layout.period is not None else None)
     writer = _Writer(scheme, fmt, points)
     done = _Done(size=size)
-    for offset, item in enumerate(items):
-        line = first_line + offset
+    for line, item in items:
         try:
             raw = _raw_unit(scheme, layout, item)
         except ValueError as exc:  # not JSON
@@ -353,27 +352,26 @@ class SeenIds:
 
 def _chunks(path: Path, fmt: str, size: int, layout_out: list[_Layout], scheme: CompiledScheme,
             period: tuple[tuple[str, Any], ...] | None = None
-            ) -> Iterator[tuple[int, list[Any], int]]:
-    """(first line number, items, bytes) per chunk; for CSV the header is read first."""
+            ) -> Iterator[tuple[list[tuple[int, Any]], int]]:
+    """([(line number, line or row), ...], bytes) per chunk, blank lines left out; for CSV the
+    header is read first."""
     if fmt == "jsonl":
         layout_out.append(_Layout("jsonl", str(path), period=period))
         with path.open("rb") as binary:
-            items: list[Any] = []
-            first, nbytes = 1, 0
+            items: list[tuple[int, Any]] = []
+            nbytes = 0
             for number, line in enumerate(binary, start=1):
                 nbytes += len(line)
                 if number == 1 and line.startswith(b"\xef\xbb\xbf"):
                     line = line[3:]
                 if not line.strip():
                     continue
-                if not items:
-                    first = number
-                items.append(line)
+                items.append((number, line))
                 if len(items) >= size:
-                    yield first, items, nbytes
+                    yield items, nbytes
                     items, nbytes = [], 0
             if items or nbytes:
-                yield first, items, nbytes
+                yield items, nbytes
         return
     with path.open("r", encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
@@ -389,18 +387,17 @@ def _chunks(path: Path, fmt: str, size: int, layout_out: list[_Layout], scheme: 
                                "for it: pass --period, e.g. --period 2024-03").format(
                                    names=", ".join(waiting), file=path.name))
         layout_out.append(replace(layout, period=period))
-        rows: list[Any] = []
-        first = 2
+        rows: list[tuple[int, Any]] = []
+        ended = reader.line_num  # a row starts on the line after the previous one ended
         for row in reader:
-            if not rows:
-                first = reader.line_num
             if any(cell.strip() for cell in row):
-                rows.append(row)
+                rows.append((ended + 1, row))
+            ended = reader.line_num
             if len(rows) >= size:
-                yield first, rows, sum(len(c) + 1 for r in rows for c in r)
+                yield rows, sum(len(c) + 1 for _line, r in rows for c in r)
                 rows = []
         if rows:
-            yield first, rows, sum(len(c) + 1 for r in rows for c in r)
+            yield rows, sum(len(c) + 1 for _line, r in rows for c in r)
 
 
 def score_file(scheme: CompiledScheme, source: str | Path, output: str | Path | None = None,
@@ -457,7 +454,7 @@ def _period_items(scheme: CompiledScheme, period: str | None
     return tuple((f.id, values.get(f.id)) for f in scheme.model.facts if f.source == "period")
 
 
-def _run(scheme: CompiledScheme, chunks: Iterator[tuple[int, list[Any], int]],
+def _run(scheme: CompiledScheme, chunks: Iterator[tuple[list[tuple[int, Any]], int]],
          layouts: list[_Layout], fmt: str, jobs: int, points: bool, skip_invalid: bool,
          progress: Callable[[int], None] | None, handle: IO[str] | None) -> StreamSummary:
     import sys
