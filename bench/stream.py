@@ -28,8 +28,12 @@ from .workload import make_workload, scheme_yaml, write_jsonl
 
 
 def _tree_rss_mb(pid: int) -> float:
-    import psutil
-
+    """The resident memory of a process and all its descendants, in MB: psutil when installed
+    (the bench extra), else Linux's /proc; 0 where neither can tell."""
+    try:
+        import psutil
+    except ImportError:
+        return _proc_tree_rss_mb(pid)
     try:
         root = psutil.Process(pid)
         procs = [root, *root.children(recursive=True)]
@@ -40,6 +44,18 @@ def _tree_rss_mb(pid: int) -> float:
         with contextlib.suppress(psutil.NoSuchProcess):
             total += p.memory_info().rss
     return total / 2**20
+
+
+def _proc_tree_rss_mb(pid: int) -> float:
+    pids, total_kib = [pid], 0
+    for process in pids:  # grows as children are found
+        with contextlib.suppress(OSError, ValueError):
+            for task in Path(f"/proc/{process}/task").iterdir():
+                pids += [int(c) for c in (task / "children").read_text().split()]
+            for line in Path(f"/proc/{process}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total_kib += int(line.split()[1])
+    return total_kib / 1024
 
 
 def _cpu_ticks() -> tuple[int, int]:
@@ -69,9 +85,15 @@ def run_commands(scheme: Path, jobs: int, *pairs: tuple[Path, Path]) -> Run:
                                    str(facts), "-o", str(out), "--jobs", str(jobs)],
                                   stderr=subprocess.PIPE, text=True) for facts, out in pairs]
     peak = 0.0
-    while any(p.poll() is None for p in processes):
-        peak = max(peak, sum(_tree_rss_mb(p.pid) for p in processes))
-        time.sleep(0.5)
+    try:
+        while any(p.poll() is None for p in processes):
+            peak = max(peak, sum(_tree_rss_mb(p.pid) for p in processes))
+            time.sleep(0.5)
+    finally:  # interrupted: leave no command running
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
     seconds = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)  # workers too: the command waits
     total, stolen = (b - a for a, b in zip(ticks, _cpu_ticks(), strict=True))

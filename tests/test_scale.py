@@ -283,10 +283,14 @@ def test_the_benchmark_command_runs_and_every_engine_agrees(capsys: pytest.Captu
 
 
 def test_the_streaming_benchmark_runs_and_both_runs_write_the_same_rows(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """`python -m bench.stream` on a tiny input: one job, two independent halves and two jobs,
-    all real `evalrules score` processes; the one-job and two-job results are the same bytes."""
+    all real `evalrules score` processes; the one-job and two-job results are the same bytes.
+    Without the bench extra (psutil), memory is read from /proc."""
     from bench.stream import main as stream_main
+
+    monkeypatch.setitem(sys.modules, "psutil", None)
 
     assert stream_main(["--units", "40", "--single", "30", "--repeat", "1", "--speed-up-only",
                         "--dir", str(tmp_path)]) == 0
