@@ -13,11 +13,9 @@ import ast
 import datetime as dt
 import decimal
 import itertools
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache
 from types import CodeType, MappingProxyType
 from typing import Any
 
@@ -181,7 +179,7 @@ def _suggest(name: str, options: Iterable[str]) -> str:
 
 # What Python's parser says about a formula, in the current language. Each English message is
 # the parser's own text; other messages are shown as the parser wrote them. The patterns are
-# compiled on the first syntax error (_parser_table): a valid scheme needs none of them.
+# compiled on the first syntax error (i18n.known_patterns): a valid scheme needs none of them.
 _PARSER_WORDS: tuple[tuple[str, str], ...] = (
     (r"invalid syntax", N_("invalid syntax")),
     (r"invalid syntax\. Perhaps you forgot a comma\?",
@@ -212,14 +210,9 @@ _PARSER_WORDS: tuple[tuple[str, str], ...] = (
 )
 
 
-@cache
-def _parser_table() -> tuple[tuple[re.Pattern[str], str], ...]:
-    return tuple((re.compile(pattern), message) for pattern, message in _PARSER_WORDS)
-
-
 def _parser_words(text: str) -> str:
     """Python's description of a syntax error in a formula, in the current language."""
-    return translate_known(text, _parser_table())
+    return translate_known(text, _PARSER_WORDS)
 
 
 class _Checker(ast.NodeVisitor):

@@ -20,7 +20,7 @@ from __future__ import annotations
 import gettext as _gettext
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
@@ -132,14 +132,21 @@ def click_ngettext(singular: str, plural: str, count: int) -> str:
     return translations(current_language(), CLICK_DOMAIN).ngettext(singular, plural, count)
 
 
-def translate_known(text: str,
-                    table: Iterable[tuple[re.Pattern[str], str]]) -> str:
+@cache
+def known_patterns(table: tuple[tuple[str, str], ...]) -> tuple[tuple[re.Pattern[str], str], ...]:
+    """The patterns of a `translate_known` table, compiled the first time a message needs them
+    (a run without a parser error compiles none)."""
+    return tuple((re.compile(pattern), message) for pattern, message in table)
+
+
+def translate_known(text: str, table: tuple[tuple[str, str], ...]) -> str:
     """Another library's message in the current language, when `table` knows it.
 
-    `table` pairs a pattern of the library's English text with the msgid to show; named
-    groups fill the msgid's placeholders. A message the table does not know is kept as is.
+    `table` pairs a pattern (regular expression) of the library's English text with the msgid
+    to show; named groups fill the msgid's placeholders. A message the table does not know is
+    kept as is.
     """
-    for pattern, message in table:
+    for pattern, message in known_patterns(table):
         match = pattern.fullmatch(text.strip())
         if match is not None:
             groups = match.groupdict()

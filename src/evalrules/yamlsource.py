@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
 from typing import Any
 
 import yaml
@@ -166,8 +165,8 @@ def _syntax_problem(exc: yaml.YAMLError, file: str) -> Diagnostic:
 # What YAML parsers say (PyYAML's pure parser, then libyaml's), in the current language. Each
 # English message is the parser's own text, so English output is what the parser wrote; the text
 # a parser fills in (a token, a character) is kept as written. Other messages are shown as the
-# parser wrote them. The patterns are compiled on the first syntax error (_parser_table): a
-# well-formed file needs none of them.
+# parser wrote them. The patterns are compiled on the first syntax error
+# (i18n.known_patterns): a well-formed file needs none of them.
 _PARSER_WORDS: tuple[tuple[str, str], ...] = (
     (r"while parsing a block mapping", N_("while parsing a block mapping")),
     (r"while parsing a flow mapping", N_("while parsing a flow mapping")),
@@ -229,14 +228,9 @@ _PARSER_WORDS: tuple[tuple[str, str], ...] = (
 )
 
 
-@cache
-def _parser_table() -> tuple[tuple[re.Pattern[str], str], ...]:
-    return tuple((re.compile(pattern), message) for pattern, message in _PARSER_WORDS)
-
-
 def _parser_words(text: str) -> str:
     """A YAML parser's message in the current language, when it is one evalrules knows."""
-    return translate_known(text, _parser_table())
+    return translate_known(text, _PARSER_WORDS)
 
 
 def _pure_syntax_problem(text: str, file: str) -> Diagnostic | None:
