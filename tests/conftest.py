@@ -83,6 +83,16 @@ def build(body: str) -> evalrules.CompiledScheme:
     return evalrules.load_scheme(scheme_text(body))
 
 
+def invoke(*args: str | Path) -> tuple[int, str, str]:
+    """Run the command line in-process: (exit code, standard output, standard error)."""
+    from click.testing import CliRunner
+
+    from evalrules.cli import main
+
+    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
 def run(scheme: evalrules.CompiledScheme, facts: dict[str, Any],
         category: str = "production", unit: str = "U1") -> evalrules.Result:
     return scheme.evaluate({"id": unit, "category": category, "facts": facts})

@@ -17,24 +17,17 @@ from typing import Any
 import openpyxl
 import pytest
 import yaml
-from click.testing import CliRunner
 
 import evalrules
-from evalrules.cli import main
 from evalrules.facts import check_facts_file
 from evalrules.workbook import sheet_title
 
-from .conftest import ROOT
+from .conftest import ROOT, invoke
 from .sheets import fill_template
 
 MONTHLY = ROOT / "schemes" / "star-branch-5521-monthly.yaml"
 FACTS = ROOT / "examples" / "star-branch-5521-monthly" / "facts.yaml"  # period: "2024-03"
 PERIOD_FACTS = ("month_of_year", "is_quarter_end", "is_year_end")
-
-
-def invoke(*args: str | Path) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.fixture(scope="module")

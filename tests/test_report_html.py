@@ -21,24 +21,17 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
 
 import evalrules
-from evalrules.cli import main
 
 from .browser import Browser, find_chromium
-from .conftest import ROOT, scheme_text
+from .conftest import ROOT, invoke, scheme_text
 from .sheets import fill_template
 
 SCHEME = ROOT / "schemes" / "star-branch-5521.yaml"
 FACTS = ROOT / "examples" / "star-branch-5521" / "facts.yaml"
 DOCS = ROOT / "docs"
 URL = re.compile(r"(?:https?|ftp|wss?)://|//[a-z0-9.-]+\.[a-z]{2,}/|url\(", re.I)
-
-
-def invoke(*args: str | Path) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.fixture(scope="module")

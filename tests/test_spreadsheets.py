@@ -17,26 +17,19 @@ from typing import Any
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
 
 import evalrules
-from evalrules.cli import main
 from evalrules.facts import check_facts_file
 from evalrules.model import Fact
 from evalrules.tablefacts import EMPTY, coerce
 from evalrules.workbook import CellValue
 
-from .conftest import ROOT, build
+from .conftest import ROOT, build, invoke
 from .sheets import fill_template
 
 SCHEME = ROOT / "schemes" / "star-branch-5521.yaml"
 FACTS = ROOT / "examples" / "star-branch-5521" / "facts.yaml"
 HOSTILE = "=cmd|' /C calc'!A0"
-
-
-def invoke(*args: str | Path) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.fixture(scope="module")

@@ -189,14 +189,7 @@ def _value(src: _Source, decl: Fact | Field, var: str, depth: int) -> None:
         src.line(depth + 1, f"{var} = _Decimal({var})")
         src.line(depth, "else:")
         src.line(depth + 1, "return None")
-        bounds = []
-        if decl.min is not None:
-            bounds.append(f"{var} < {src.constant(decl.min)}")
-        if decl.max is not None:
-            bounds.append(f"{var} > {src.constant(decl.max)}")
-        if bounds:
-            src.line(depth, f"if {' or '.join(bounds)}:")
-            src.line(depth + 1, "return None")
+        _refuse_outside(src, var, decl, depth)
     elif kind == "boolean":
         src.line(depth, f"if type({var}) is not bool:")
         src.line(depth + 1, "return None")
@@ -216,6 +209,18 @@ def _value(src: _Source, decl: Fact | Field, var: str, depth: int) -> None:
         src.line(depth + 1, "return None")
     else:  # a type this path does not know: always the checker
         src.line(depth, "return None")
+
+
+def _refuse_outside(src: _Source, expression: str, decl: Fact | Field, depth: int) -> None:
+    """`return None` when `expression` lies outside the declared [min, max]."""
+    bounds = []
+    if decl.min is not None:
+        bounds.append(f"{expression} < {src.constant(decl.min)}")
+    if decl.max is not None:
+        bounds.append(f"{expression} > {src.constant(decl.max)}")
+    if bounds:
+        src.line(depth, f"if {' or '.join(bounds)}:")
+        src.line(depth + 1, "return None")
 
 
 def _discretionary(src: _Source, fact: Fact, depth: int) -> None:
@@ -241,14 +246,7 @@ def _list(src: _Source, scheme: Scheme, fact: Fact, depth: int) -> None:
     fields = src.constant(frozenset(f.id for f in fact.fields))
     src.line(depth, "if type(v) is not list or len(v) > list_limit:")
     src.line(depth + 1, "return None")
-    bounds = []
-    if fact.min is not None:
-        bounds.append(f"len(v) < {src.constant(fact.min)}")
-    if fact.max is not None:
-        bounds.append(f"len(v) > {src.constant(fact.max)}")
-    if bounds:
-        src.line(depth, f"if {' or '.join(bounds)}:")
-        src.line(depth + 1, "return None")
+    _refuse_outside(src, "len(v)", fact, depth)
     src.line(depth, "records = []")
     src.line(depth, "for item in v:")
     inner = depth + 1
