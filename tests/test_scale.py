@@ -64,6 +64,17 @@ def test_streaming_on_two_processes_equals_score_all_in_input_order(small: Any, 
     assert one.read_bytes() == out.read_bytes()
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_progress_reaches_the_whole_input_chunk_by_chunk(small: Any, tmp_path: Path,
+                                                         jobs: int) -> None:
+    """What drives the progress bar: one call per chunk, in bytes, adding up to the file."""
+    scheme, _, facts = small
+    done: list[int] = []
+    score_file(scheme, facts, tmp_path / "out.csv", jobs=jobs, chunk=40, progress=done.append)
+    assert len(done) == 4 and all(size > 0 for size in done)  # 130 units, 40 a chunk
+    assert sum(done) == facts.stat().st_size
+
+
 def test_streaming_csv_in_and_out_with_every_points_column(small: Any, tmp_path: Path) -> None:
     """A CSV of one row per unit (fact ids as headers) scores like the same units in JSON Lines."""
     scheme, _, facts = small
