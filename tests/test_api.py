@@ -68,6 +68,59 @@ def test_one_compiled_scheme_serves_many_threads() -> None:
     assert all(r == expected for r in rounds)
 
 
+def test_threads_scoring_at_once_get_the_figures_of_one_thread() -> None:
+    scheme = evalrules.load_scheme(SCHEME)
+    units = scheme.read_facts(FACTS).units * 50
+    expected = [(s.total, dict(s.points)) for s in map(scheme.score, units)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        rounds = [list(pool.map(lambda u: (scheme.score(u).total, dict(scheme.score(u).points)),
+                                units)) for _ in range(3)]
+    assert all(r == expected for r in rounds)
+
+
+def test_scores_points_read_like_the_traced_results_in_the_schemes_node_order() -> None:
+    import pickle
+
+    scheme = evalrules.load_scheme(SCHEME)
+    node_ids = [n.id for n in scheme.model.nodes()]
+    for unit in scheme.read_facts(FACTS).units:
+        points, traced = scheme.score(unit).points, scheme.evaluate(unit).points
+        assert list(points) == list(points.keys()) == node_ids and len(points) == len(node_ids)
+        assert list(points.items()) == [(k, traced[k]) for k in node_ids]
+        assert list(points.values()) == [traced[k] for k in node_ids]
+        assert points == traced and traced == points and points == dict(traced)
+        assert points != {**traced, "total": Decimal(-1)} and points != list(traced)
+        assert "total" in points and "nonexistent" not in points
+        assert points.get("total") == traced["total"] and points.get("nonexistent", 7) == 7
+        with pytest.raises(KeyError, match="nonexistent"):
+            _ = points["nonexistent"]
+        with pytest.raises(TypeError):
+            points["total"] = Decimal(0)  # type: ignore[index]
+        again = pickle.loads(pickle.dumps(points))
+        assert again == points and list(again) == node_ids
+        assert repr(points).startswith("Points({'total': Decimal(")
+
+
+def test_scoring_keeps_its_own_decimal_arithmetic_and_the_callers_context() -> None:
+    """A program working at 3 digits, rounding down, with no traps gets the same figures,
+    and its context back unchanged."""
+    import decimal
+
+    scheme = evalrules.load_scheme(SCHEME)
+    units = scheme.read_facts(FACTS).units
+    expected = [(s.total, dict(s.points), dict(s.ratings)) for s in map(scheme.score, units)]
+    with decimal.localcontext() as mine:
+        mine.prec, mine.rounding, mine.traps = 3, decimal.ROUND_DOWN, dict.fromkeys(mine.traps, 0)
+        got = [(s.total, dict(s.points), dict(s.ratings)) for s in map(scheme.score, units)]
+        assert decimal.getcontext() is mine and mine.prec == 3
+        assert mine.rounding == decimal.ROUND_DOWN and not any(mine.traps.values())
+        assert [(s.total, dict(s.points), dict(s.ratings))
+                for s in scheme.score_all(units)] == expected
+        assert decimal.getcontext() is mine
+    # Some totals have more than 3 digits: at the caller's precision they would have changed.
+    assert got == expected and any(len(t.as_tuple().digits) > 3 for t, _p, _r in got)
+
+
 def test_explanation_matches_the_result() -> None:
     scheme = evalrules.load_scheme(SCHEME)
     for unit in scheme.read_facts(FACTS).units:

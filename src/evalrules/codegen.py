@@ -36,12 +36,12 @@ from decimal import Decimal
 from typing import Any
 
 from .compiler import DerivedPlan, NodePlan, Plan, RatingPlan, RulePlan, VetoPlan
-from .evaluate import adjust, apply_rating_vetoes, band_level, combine
+from .evaluate import Points, adjust, apply_rating_vetoes, band_level, combine
 from .formula import Formula, FormulaRuntimeError
 from .model import Interval, Node
 from .numeric import CONTEXT, ROUNDING_MODES, ZERO
 
-Scorer = Callable[[Mapping[str, Any]], tuple[dict[str, Any], dict[str, Any], list[str], bool]]
+Scorer = Callable[[Mapping[str, Any]], tuple[Points, dict[str, Any], list[str], bool]]
 
 # Errors a formula can raise on one unit's values; anything else is a bug and propagates.
 UNIT_ERRORS = (ArithmeticError, TypeError, ValueError, KeyError, FormulaRuntimeError)
@@ -652,8 +652,13 @@ class _Generator:
         # scheme's: each keeps the order it always had.
         nodes = [st.node for st in self.plan.steps if isinstance(st, NodePlan)] if self.trace \
             else list(scheme.nodes())
-        points = ", ".join(f"{n.id!r}: {self.points_name(n)}" for n in nodes)
-        s.emit(f"P = {{{points}}}")
+        if self.trace:
+            points = ", ".join(f"{n.id!r}: {self.points_name(n)}" for n in nodes)
+            s.emit(f"P = {{{points}}}")
+        else:
+            # The ids are _POINT_INDEX's keys, in this order: a tuple costs a tenth of a dict.
+            values = "".join(f"{self.points_name(n)}, " for n in nodes)
+            s.emit(f"P = _Points(_POINT_INDEX, ({values}))")
         rules = [st.rule.id for st in self.plan.steps if isinstance(st, RulePlan)]
         vetoes = [st.veto.id for st in self.plan.steps if isinstance(st, VetoPlan)]
         s.emit(f"fired = [r for r in {tuple(rules)!r} if r in applied]" if rules
@@ -1013,6 +1018,11 @@ class _Generator:
         return f"v_{node_id}"
 
 
+def point_index(plan: Plan) -> dict[str, int]:
+    """Where each node's points sit in the values of a scorer's `Points`: the scheme's order."""
+    return {node.id: i for i, node in enumerate(plan.scheme.nodes())}
+
+
 def compile_scorers(plan: Plan) -> dict[str, Scorer]:
     """One scoring function per category id: (points, ratings, fired, award eligible)."""
     return _compile(plan, trace=False)
@@ -1032,6 +1042,7 @@ def _compile(plan: Plan, trace: bool) -> dict[str, Any]:
         "_boolean": _boolean, "_number": _number, "_adjust": adjust, "_combine": combine,
         "_band_level": band_level, "_apply_vetoes": apply_rating_vetoes,
         "_bmin": min, "_bmax": max, "_set": set, "_ValueError": ValueError,
+        "_Points": Points, "_POINT_INDEX": point_index(plan),
     })
     scorers: dict[str, Any] = {}
     kind = "tracer" if trace else "scorer"

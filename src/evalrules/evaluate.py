@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import decimal
 import hashlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, ItemsView, Iterator, KeysView, Mapping, Sequence, ValuesView
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
@@ -67,6 +67,72 @@ class Result:
         from .explain import explain
 
         return explain(self)
+
+
+class Points(Mapping[str, "Decimal | None"]):
+    """A unit's points per node, read-only: one tuple of values beside an index of node ids
+    shared by every unit of the scheme. A batch that reads only the total never pays for a
+    dict of every node."""
+
+    __slots__ = ("_index", "_values")
+
+    def __init__(self, index: Mapping[str, int], values: tuple[Decimal | None, ...]) -> None:
+        self._index = index
+        self._values = values
+
+    def __getitem__(self, key: str) -> Decimal | None:
+        return self._values[self._index[key]]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        position = self._index.get(key)
+        return default if position is None else self._values[position]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._index
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def keys(self) -> KeysView[str]:
+        return self._index.keys()
+
+    def values(self) -> ValuesView[Decimal | None]:
+        return _PointValues(self)
+
+    def items(self) -> ItemsView[str, Decimal | None]:
+        return _PointItems(self)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Mapping):
+            return NotImplemented
+        return dict(zip(self._index, self._values, strict=True)) == dict(other.items())
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Points({dict(zip(self._index, self._values, strict=True))!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return Points, (dict(self._index), self._values)
+
+
+class _PointValues(ValuesView["Decimal | None"]):
+    __slots__ = ()
+    _mapping: Points
+
+    def __iter__(self) -> Iterator[Decimal | None]:
+        return iter(self._mapping._values)
+
+
+class _PointItems(ItemsView[str, "Decimal | None"]):
+    __slots__ = ()
+    _mapping: Points
+
+    def __iter__(self) -> Iterator[tuple[str, Decimal | None]]:
+        return zip(self._mapping._index, self._mapping._values, strict=True)
 
 
 @dataclass(frozen=True, slots=True)
