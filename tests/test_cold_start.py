@@ -205,6 +205,23 @@ def test_check_of_a_valid_scheme_imports_no_resource_reader_and_no_difflib() -> 
     assert not unwanted & modules, unwanted & modules
 
 
+def test_streaming_json_lines_to_csv_imports_no_spreadsheet_or_report_module(
+        tmp_path: Path) -> None:
+    """`score` from JSON Lines to CSV needs neither openpyxl nor the report renderers: each
+    worker would otherwise import them (about 0.2 s) before its first row."""
+    from bench.workload import make_workload, scheme_yaml, write_jsonl
+
+    workload = make_workload(12, seed=5)
+    scheme, facts = tmp_path / "scheme.yaml", tmp_path / "units.jsonl"
+    scheme.write_text(scheme_yaml(workload), encoding="utf-8")
+    write_jsonl(facts, workload, 60, seed=5)
+    out = tmp_path / "results.csv"
+    modules = _modules_after(["score", str(scheme), str(facts), "-o", str(out), "--jobs", "2"])
+    assert "evalrules.stream" in modules and out.read_text("utf-8-sig").count("\n") == 61
+    unwanted = {"openpyxl", "evalrules.workbook", "evalrules.render.csvout", "evalrules.summary"}
+    assert not unwanted & modules, unwanted & modules
+
+
 def test_check_of_a_valid_scheme_compiles_no_parser_message_pattern() -> None:
     """The patterns that translate YAML and Python parser messages are compiled on the first
     syntax error, not by every check."""

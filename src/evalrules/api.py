@@ -136,8 +136,13 @@ class CompiledScheme:
             points, ratings, fired, award = scorers[subject.category](subject.values)
         except _UNIT_ERRORS:
             # The traced evaluator raises the same failure with its place in the scheme.
+            from .codegen import point_index
+            from .evaluate import Points
+
             result = self._evaluator.evaluate(subject)
-            points, ratings = result.points, dict(result.ratings)
+            index = point_index(self.plan)  # the scheme's order, as the scorer gives
+            points = Points(index, tuple(result.points[k] for k in index))
+            ratings = dict(result.ratings)
             fired, award = list(result.fired), result.award_eligible
         total = points.get("total")
         return _Scores(subject.id, subject.name, subject.category,

@@ -18,6 +18,7 @@ that memory stays bounded however many units a file holds.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import threading
@@ -25,10 +26,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from itertools import compress
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from . import diagnostics as dg
+from .cells import neutral
 from .diagnostics import Diagnostic, Location
 from .errors import FactsError, OutputError, UsageError
 from .i18n import _, current_language, set_language
@@ -112,13 +115,20 @@ def _csv_layout(scheme: CompiledScheme, header: Sequence[str], file: str) -> _La
     return _Layout("csv", file, tuple(columns))
 
 
+@functools.cache
+def _csv_reading() -> tuple[Any, str, Any, Any]:
+    """What reading a CSV row needs, imported once (the import brings in openpyxl)."""
+    from .tablefacts import EMPTY, REASON, coerce
+    from .workbook import CellValue
+
+    return EMPTY, REASON, coerce, CellValue
+
+
 def _raw_unit(scheme: CompiledScheme, layout: _Layout, item: Any) -> Any:
     """The unit as the facts checker expects it, from a JSON line or a CSV row."""
     if layout.fmt == "jsonl":
         return json.loads(item, parse_float=Decimal)
-    from .tablefacts import EMPTY, REASON, coerce
-    from .workbook import CellValue
-
+    EMPTY, REASON, coerce, CellValue = _csv_reading()
     raw: dict[str, Any] = {}
     facts: dict[str, Any] = {}
     reasons: dict[str, str] = {}
@@ -234,28 +244,28 @@ class _Writer:
         self.ratings = [r.id for r in scheme.model.ratings]
         self.nodes = [n.id for n in scheme.model.nodes()] if points else []
         self.point_columns = [n for n in self.nodes if n != "total"]  # total is a column
+        self.not_total = [n != "total" for n in self.nodes]
+        self.node_keys = [json.dumps(n) for n in self.nodes]
         self.buffer = io.StringIO(newline="")
         self.csv = csv.writer(self.buffer, lineterminator="\r\n") if fmt == "csv" else None
 
     def header(self) -> str:
         if self.csv is None:
             return ""
-        from .render.csvout import neutral
-
         self.csv.writerow([neutral(c) for c in ["id", "name", "category", "total",
                                                 *self.ratings, "fired", "award_eligible",
                                                 *self.point_columns]])
         return self.text()
 
     def row(self, scores: Scores) -> None:
+        # `score` gives the points in the scheme's order of nodes, the order of self.nodes.
         if self.csv is not None:
-            from .render.csvout import neutral
-
             cells: list[Any] = [scores.unit, scores.name, scores.category, scores.total,
                                 *[scores.ratings.get(r) for r in self.ratings],
                                 " ".join(scores.fired), "true" if scores.award_eligible
-                                else "false", *[scores.points.get(n) for n in self.nodes
-                                                if n != "total"]]
+                                else "false"]
+            if self.nodes:
+                cells.extend(compress(scores.points.values(), self.not_total))
             self.csv.writerow([neutral(c) for c in cells])
             return
         dumps = json.dumps
@@ -267,8 +277,9 @@ class _Writer:
                  f'"fired":{dumps(list(scores.fired), separators=_SEP)}',
                  f'"award_eligible":{"true" if scores.award_eligible else "false"}']
         if self.nodes:
-            inner = ",".join(f'{dumps(n)}:{"null" if v is None else _plain(v)}'
-                             for n in self.nodes for v in [scores.points.get(n)])
+            inner = ",".join(f'{key}:{"null" if v is None else _plain(v)}'
+                             for key, v in zip(self.node_keys, scores.points.values(),
+                                               strict=True))
             parts.append(f'"points":{{{inner}}}')
         self.buffer.write(",".join(parts) + "}\n")
 

@@ -37,12 +37,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import IllegalCharacterError, InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from .cells import FORMULA_TRIGGERS as FORMULA_TRIGGERS  # re-exported
 from .errors import OutputError
 from .i18n import _
 from .limits import DEFAULT_LIMITS, Limits, effective
 
-# Text that a spreadsheet program may take for a formula when the cell is edited.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 SHEET_NAME_MAX = 31
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")

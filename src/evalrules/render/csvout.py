@@ -9,24 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
-from decimal import Decimal
-from typing import Any
 
+from ..cells import neutral as neutral  # re-exported
 from ..summary import Report
-from ..workbook import FORMULA_TRIGGERS
 from .tables import points_table, summary_table
-
-
-def neutral(value: Any) -> str:
-    """A cell's text, never a formula."""
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    text = str(value)
-    if isinstance(value, str) and text.startswith(FORMULA_TRIGGERS):
-        return "'" + text
-    return text
 
 
 def results_csv(report: Report) -> bytes:
