@@ -20,6 +20,8 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,32 +85,47 @@ class Run:
 
 def run_commands(scheme: Path, jobs: int, *pairs: tuple[Path, Path]) -> Run:
     """`evalrules score` of each (facts, output) pair, all at once, as separate processes."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    ticks = _cpu_ticks()
-    start = time.perf_counter()
-    processes = [subprocess.Popen([sys.executable, "-m", "evalrules.cli", "score", str(scheme),
-                                   str(facts), "-o", str(out), "--jobs", str(jobs)],
-                                  stderr=subprocess.PIPE, text=True) for facts, out in pairs]
-    peak = 0.0
-    try:
-        while any(p.poll() is None for p in processes):
-            peak = max(peak, sum(_tree_rss_mb(p.pid) for p in processes))
-            time.sleep(0.5)
-    finally:  # interrupted: leave no command running
-        for process in processes:
-            if process.poll() is None:
-                process.kill()
-                process.communicate()
-    seconds = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # workers too: the command waits
-    total, stolen = (b - a for a, b in zip(ticks, _cpu_ticks(), strict=True))
-    for process in processes:
-        _out, err = process.communicate()  # the command has ended; this closes its pipe
-        if process.returncode:
-            raise SystemExit(f"evalrules score failed ({process.returncode}): {err}")
-        print(err.strip(), file=sys.stderr)
+    with contextlib.ExitStack() as stack:
+        # Messages go to files: the exact wait below reads no pipe, which they could fill.
+        errors = [stack.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8"))
+                  for _pair in pairs]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        ticks = _cpu_ticks()
+        start = time.perf_counter()
+        processes = [subprocess.Popen([sys.executable, "-m", "evalrules.cli", "score",
+                                       str(scheme), str(facts), "-o", str(out), "--jobs",
+                                       str(jobs)], stderr=err, text=True)
+                     for (facts, out), err in zip(pairs, errors, strict=True)]
+        peaks = [0.0]
+        ended = threading.Event()
+
+        def sample() -> None:  # memory every half second, beside the exact wait for the end
+            while not ended.wait(0.5):
+                peaks.append(sum(_tree_rss_mb(p.pid) for p in processes))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        try:
+            for process in processes:
+                process.wait()
+            seconds = time.perf_counter() - start
+        finally:  # interrupted: leave no command running
+            ended.set()
+            for process in processes:
+                if process.poll() is None:
+                    process.kill()
+                    process.wait()
+        sampler.join()
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)  # workers too: the command waits
+        total, stolen = (b - a for a, b in zip(ticks, _cpu_ticks(), strict=True))
+        for process, handle in zip(processes, errors, strict=True):
+            handle.seek(0)
+            err = handle.read()
+            if process.returncode:
+                raise SystemExit(f"evalrules score failed ({process.returncode}): {err}")
+            print(err.strip(), file=sys.stderr)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return Run(seconds, cpu, peak, stolen / total if total else 0.0)
+    return Run(seconds, cpu, max(peaks), stolen / total if total else 0.0)
 
 
 def run_command(scheme: Path, facts: Path, out: Path, jobs: int) -> Run:
