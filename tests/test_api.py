@@ -114,9 +114,11 @@ def test_scoring_keeps_its_own_decimal_arithmetic_and_the_callers_context() -> N
         got = [(s.total, dict(s.points), dict(s.ratings)) for s in map(scheme.score, units)]
         assert decimal.getcontext() is mine and mine.prec == 3
         assert mine.rounding == decimal.ROUND_DOWN and not any(mine.traps.values())
-        assert [(s.total, dict(s.points), dict(s.ratings))
-                for s in scheme.score_all(units)] == expected
-        assert decimal.getcontext() is mine
+        streamed = []
+        for s in scheme.score_all(units):
+            assert decimal.getcontext() is mine  # between units too, not the scoring context
+            streamed.append((s.total, dict(s.points), dict(s.ratings)))
+        assert streamed == expected and decimal.getcontext() is mine
     # Some totals have more than 3 digits: at the caller's precision they would have changed.
     assert got == expected and any(len(t.as_tuple().digits) > 3 for t, _p, _r in got)
 

@@ -166,18 +166,24 @@ def test_topological_order_is_networkx_lexicographical_order(
 # What each command imports
 
 
-def _modules_after(args: list[str]) -> set[str]:
+def _after_command(args: list[str], then: str) -> str:
+    """Run the command line in a fresh interpreter, then report `then`: the source of an
+    expression, evaluated there and written as the last line of its standard error."""
     code = ("import sys\n"
             "from evalrules.cli import main\n"
             "try:\n"
             f"    main({args!r})\n"
             "except SystemExit:\n"
             "    pass\n"
-            "import json\n"
-            "sys.stderr.write(json.dumps(sorted(sys.modules)))\n")
+            f"sys.stderr.write('\\n' + str({then}))\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=False)
-    return set(json.loads(done.stderr.strip().splitlines()[-1]))
+    return done.stderr.strip().splitlines()[-1]
+
+
+def _modules_after(args: list[str]) -> set[str]:
+    return set(json.loads(_after_command(
+        args, "__import__('json').dumps(sorted(sys.modules))")))
 
 
 def test_help_imports_no_engine_module() -> None:
@@ -225,17 +231,10 @@ def test_streaming_json_lines_to_csv_imports_no_spreadsheet_or_report_module(
 def test_check_of_a_valid_scheme_compiles_no_parser_message_pattern() -> None:
     """The patterns that translate YAML and Python parser messages are compiled on the first
     syntax error, not by every check."""
-    code = ("import sys\n"
-            "from evalrules.cli import main\n"
-            "try:\n"
-            f"    main(['check', {str(ROOT / 'schemes' / 'pdca-post-evaluation.yaml')!r}])\n"
-            "except SystemExit:\n"
-            "    pass\n"
-            "from evalrules import formula, i18n, yamlsource\n"
-            "sys.stderr.write(repr(i18n.known_patterns.cache_info().currsize))\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=False)
-    assert done.stderr.strip().splitlines()[-1] == "0"  # no table compiled, neither parser's
+    compiled = _after_command(
+        ["check", str(ROOT / "schemes" / "pdca-post-evaluation.yaml")],
+        "__import__('evalrules.i18n').i18n.known_patterns.cache_info().currsize")
+    assert compiled == "0"  # no table compiled, neither parser's
 
 
 def test_the_schema_is_read_from_the_package() -> None:

@@ -105,9 +105,9 @@ class CompiledScheme:
             decimal.setcontext(context)
 
     def score_all(self, units: Iterable[Subject | Mapping[str, Any]]) -> Iterator[Scores]:
-        with decimal.localcontext(CONTEXT):
-            for unit in units:
-                yield self._score(unit)
+        # One swap per unit: a context held across `yield` would be the caller's in between.
+        for unit in units:
+            yield self.score(unit)
 
     def prepare(self) -> None:
         """Generate now the code that scoring and checking facts otherwise generate on first
